@@ -1,0 +1,207 @@
+import type { CachingBehavior } from '../behavior/caching-behavior.js';
+import type { CachingEvent } from '../events/caching-event.js';
+import type { FormatName } from '../formats/result-format.js';
+
+/**
+ * How a node ended a run. Every node that a run touched has exactly one.
+ * `retrieved`: served from the cache. `executed`: ran on a miss (behavior `default`).
+ * `recomputed`: ran because its behavior is `recompute`. `disabled` / `ignored`: ran with caching off.
+ * `input` / `override`: a value given by the caller. `failed`: its function threw.
+ * `skipped`: not run because a node it depends on failed.
+ */
+export type NodeStatus =
+  | 'retrieved'
+  | 'executed'
+  | 'recomputed'
+  | 'disabled'
+  | 'ignored'
+  | 'input'
+  | 'override'
+  | 'failed'
+  | 'skipped';
+
+/** Node role, for `defaultLoaderBehavior` / `defaultSaverBehavior`, and `expand` (always recompute). */
+export type NodeRole = 'loader' | 'saver' | 'expand' | 'collect';
+
+/** A behavior list: node names, or `true` for every node. */
+export type BehaviorList = true | readonly string[];
+
+/** Where a node's resolved behavior came from (shown by the viewer and `resolveBehaviors`). */
+export type BehaviorSource =
+  | 'expand'
+  | 'config.default'
+  | 'config.recompute'
+  | 'config.disable'
+  | 'config.ignore'
+  | 'node'
+  | 'defaultLoaderBehavior'
+  | 'defaultSaverBehavior'
+  | 'defaultBehavior'
+  | 'input';
+
+/** Behavior configuration, shared by `openCache`, `Builder.withCache`, the Nx plugin and the Temporal interceptor. */
+export interface BehaviorConfig {
+  default?: BehaviorList;
+  recompute?: BehaviorList;
+  disable?: BehaviorList;
+  ignore?: BehaviorList;
+  /** Behavior of function nodes that no list and no node option names. Inputs are not affected. */
+  defaultBehavior?: CachingBehavior;
+  defaultLoaderBehavior?: CachingBehavior;
+  defaultSaverBehavior?: CachingBehavior;
+}
+
+/** Options of `openCache` (and `Builder.withCache`). */
+export interface CacheOptions extends BehaviorConfig {
+  /** Folder for the default SQLite metadata store, results and logs. Default `.dagcache`. */
+  path?: string;
+  /**
+   * Metadata store: a Keyv instance, any Keyv store adapter, or a URL
+   * (`sqlite://file.sqlite`, `postgres://…`, `postgresql://…`, `redis://…`). Default `sqlite://<path>/meta.sqlite`.
+   */
+  metadataStore?: unknown;
+  /** Result store folder. Default `<path>/results`. */
+  resultDir?: string;
+  /** Per-node formats (`{ clean: 'parquet' }`), taking precedence over a node's own `format`. */
+  formats?: Record<string, FormatName>;
+  /** Format for nodes that name none. Default `pickle` (node:v8 structured serialization). */
+  defaultFormat?: FormatName;
+  /** Options per format, e.g. `{ parquet: { compression: 'zstd' } }`. */
+  formatOptions?: Partial<Record<FormatName, Record<string, unknown>>>;
+  /** Append every event as one JSON line to `<path>/logs/<runId>.jsonl`. */
+  logToFile?: boolean;
+  /** Nodes whose values may be unfingerprintable: such a node always executes instead of failing. */
+  unhashable?: Record<string, 'error' | 'recompute'>;
+  /** Folder where restored `file`-format results are placed. Default `<path>/files`. */
+  fileDir?: string;
+}
+
+/** Options of `cache.startRun`. */
+export interface RunOptions {
+  /** Which way in started the run: `direct`, `nx`, `temporal`, or your own. */
+  tool?: string;
+  /** Give a run id instead of a random UUID (e.g. Nx's task id). */
+  runId?: string;
+  /** Names every node that may take part, for validating behavior lists and prefetching metadata. */
+  nodeNames?: readonly string[];
+  /** Final vars of the run (logged as IS_FINAL_VAR). */
+  finalVars?: readonly string[];
+  /** Free-form labels kept with the run record (shown by `dagcache runs`). */
+  labels?: Record<string, string>;
+}
+
+/**
+ * One node call, from an adapter to core (see `Run.node`).
+ *
+ * @example
+ * ```ts
+ * const out = await run.node({
+ *   name: 'build-lib', codeVersion: 'sha…', dependencies: { 'lib-a': outA.dataVersion },
+ *   execute: async () => compile(),
+ * });
+ * ```
+ */
+export interface NodeCall<T = unknown> {
+  name: string;
+  /** Task id where one node runs many times in a run (fan-out items). */
+  taskId?: string;
+  /** Fingerprint of what the node runs. */
+  codeVersion: string;
+  /**
+   * Data versions of what the node depends on, by name: upstream nodes, inputs, overrides, default
+   * parameter values. `null` leaves the dependency out (an `ignore`d node). Upstream nodes of this run
+   * that were `disable`d or `ignore`d are recognised by name, whatever version is passed.
+   */
+  dependencies: Record<string, string | null>;
+  /** The node's own behavior (lowest precedence after config lists). */
+  behavior?: CachingBehavior;
+  role?: NodeRole;
+  /** The node's own format (config `formats` takes precedence). */
+  format?: FormatName;
+  /** Runs the node; only called on a miss. */
+  execute: () => T | Promise<T>;
+  /** Custom data version of a result (e.g. Nx fingerprints output files). Default: `versionData`. */
+  versionResult?: (value: T) => string | Promise<string>;
+  /** `lazy`: on a hit, do not read the result until `load()` is called. Default `eager`. */
+  load?: 'eager' | 'lazy';
+  /** Extra facts kept with the node's record (shown by the viewer), e.g. `{ command: 'tsc -b' }`. */
+  details?: Record<string, unknown>;
+}
+
+/** What `Run.node` gives back. */
+export interface NodeOutcome<T = unknown> {
+  /** The result. With `load: 'lazy'` and a hit it is `undefined` until `load()` resolves. */
+  value: T | undefined;
+  /** Loads (once) and returns the value, for lazy hits; returns `value` otherwise. */
+  load(): Promise<T>;
+  /** Data version for downstream keys: `null` for `ignore`, the `<disabled>` marker for `disable`. */
+  dataVersion: string | null;
+  /** `null` when the node has no cache key (`disable`, `ignore`). */
+  cacheKey: string | null;
+  status: NodeStatus;
+  behavior: CachingBehavior;
+  durationMs: number;
+}
+
+/** The parts a cache key is made of; stored so a miss can be explained. */
+export interface CacheKeyParts {
+  nodeName: string;
+  taskId?: string | undefined;
+  codeVersion: string;
+  /** Sorted by name. */
+  dependencies: Record<string, string>;
+}
+
+/** Per-node record of a run: what `why`, `dagcache logs` and the viewer read. */
+export interface NodeRecord {
+  nodeName: string;
+  taskId?: string | undefined;
+  status: NodeStatus;
+  behavior: CachingBehavior;
+  behaviorSource?: BehaviorSource;
+  cacheKey: string | null;
+  keyParts?: CacheKeyParts;
+  dataVersion: string | null;
+  format?: FormatName;
+  byteSize?: number;
+  durationMs: number;
+  startedAt: number;
+  error?: string;
+  /** Upstream node names (for drawing the DAG). */
+  upstream: string[];
+  details?: Record<string, unknown>;
+}
+
+/** A run as persisted in the metadata store: a new process sees earlier runs. */
+export interface RunRecord {
+  runId: string;
+  tool: string;
+  startedAt: number;
+  finishedAt?: number;
+  status: 'running' | 'succeeded' | 'failed';
+  finalVars: string[];
+  labels: Record<string, string>;
+  /** Keyed by `node` or `node::taskId`. */
+  nodes: Record<string, NodeRecord>;
+  events: CachingEvent[];
+}
+
+/** Answer of `why(runId, node)`: which key part changed against the most recent earlier run of the node. */
+export interface WhyAnswer {
+  nodeName: string;
+  runId: string;
+  status: NodeStatus;
+  /** The earlier run compared against, or null when the node never ran before. */
+  previousRunId: string | null;
+  /** Human-readable, one line per reason. */
+  reasons: string[];
+  changes: WhyChange[];
+}
+
+export type WhyChange =
+  | { kind: 'first-run' }
+  | { kind: 'code'; before: string; after: string }
+  | { kind: 'dependency'; name: string; before: string | null; after: string | null }
+  | { kind: 'behavior'; behavior: CachingBehavior }
+  | { kind: 'result-missing' }
+  | { kind: 'same-key' };
