@@ -8,10 +8,10 @@ import { FORMAT_NAMES, type FormatName, type ResultFormat } from './result-forma
 const loaders: Record<FormatName, () => Promise<ResultFormat>> = {
   json: async () => jsonFormat,
   pickle: async () => pickleFormat,
-  file: async () => notYet('file'),
-  parquet: async () => notYet('parquet'),
-  csv: async () => notYet('csv'),
-  feather: async () => notYet('feather'),
+  file: async () => (await import('./file.js')).fileFormat,
+  parquet: async () => (await import('./parquet.js')).parquetFormat,
+  csv: async () => (await import('./csv.js')).csvFormat,
+  feather: async () => (await import('./feather.js')).featherFormat,
   orc: async () => notYet('orc'),
   excel: async () => notYet('excel'),
 };

@@ -1,0 +1,117 @@
+import { Table, Type, type DataType, type Schema } from 'apache-arrow';
+import { parse } from 'csv-parse/sync';
+import { stringify } from 'csv-stringify/sync';
+import { FormatError } from '../errors.js';
+import type { FormatContext, ResultFormat } from './result-format.js';
+import { buildColumn, columnValues } from './tabular/columns.js';
+import { cellToText, isTextType, textToCell } from './tabular/text.js';
+import {
+  assertSchema,
+  conformToSchema,
+  fromTable,
+  schemaFromMeta,
+  tabularMeta,
+  toTable,
+} from './tabular/tabular.js';
+
+const NESTED = new Set<Type>([Type.List, Type.LargeList, Type.FixedSizeList, Type.Struct, Type.Map, Type.Union]);
+
+/** Why a type cannot be a CSV column, or undefined when it can. Shared with the excel format. */
+export function flatTypeProblem(type: DataType, format: string): string | undefined {
+  if (NESTED.has(type.typeId)) return `${format} has no nested values; use parquet, feather or orc for lists and structs`;
+  if (!isTextType(type)) return `${format} has no exact text form for this type`;
+  return undefined;
+}
+
+/** Column names must be unique: the file's header is how a reader finds its columns. */
+export function assertUniqueNames(schema: Schema, format: string, ctx: FormatContext): void {
+  const seen = new Set<string>();
+  for (const f of schema.fields) {
+    if (seen.has(f.name)) {
+      throw new FormatError(`${format} format: node "${ctx.nodeName}" has two columns named "${f.name}"`);
+    }
+    seen.add(f.name);
+  }
+}
+
+const isStringType = (type: DataType) =>
+  type.typeId === Type.Utf8 || type.typeId === Type.LargeUtf8 || type.typeId === Type.Dictionary;
+
+/**
+ * CSV (RFC 4180, UTF-8, header row) through csv-stringify / csv-parse, with the exact Arrow schema kept in
+ * `meta` so types round-trip exactly. String cells are always quoted, so `""` is an empty string and an
+ * empty unquoted field is null. Nested types (lists, structs) are a `FormatError` at encode time.
+ *
+ * @example
+ * ```ts
+ * const fmt = await getFormat('csv');
+ * const { bytes, meta } = await fmt.encode([{ name: 'a, "b"', n: 1n, note: null }], ctx);
+ * await fmt.decode(bytes, meta ?? {}, ctx); // [{ name: 'a, "b"', n: 1n, note: null }]
+ * ```
+ */
+export const csvFormat: ResultFormat = {
+  name: 'csv',
+  extension: 'csv',
+  async encode(value, ctx) {
+    const input = toTable(value, 'csv', ctx);
+    const { schema } = input.table;
+    assertSchema(schema, 'csv', ctx, (t) => flatTypeProblem(t, 'csv'));
+    assertUniqueNames(schema, 'csv', ctx);
+    const fields = schema.fields;
+    const quote = fields.map((f) => isStringType(f.type));
+    const columns = fields.map((f) => columnValues(input.table.getChild(f.name)!));
+    const rows: (string | null)[][] = [fields.map((f) => f.name)];
+    for (let r = 0; r < input.table.numRows; r++) {
+      const row: (string | null)[] = new Array(fields.length);
+      for (let c = 0; c < fields.length; c++) {
+        const v = columns[c]![r];
+        row[c] = v === null ? null : cellToText(fields[c]!.type, v);
+      }
+      rows.push(row);
+    }
+    const text = stringify(rows, {
+      cast: {
+        // Quote every string cell (and the header) even when empty: that is what tells "" from null.
+        string: (v, c) =>
+          c.records === 0 || quote[c.index] ? { value: v, quoted: true, quoted_empty: true } : v,
+      },
+    });
+    return { bytes: Buffer.from(text, 'utf8'), meta: tabularMeta(input) };
+  },
+  async decode(bytes, meta) {
+    const schema = schemaFromMeta(meta.schema, 'csv');
+    const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+    let rows: (string | null)[][];
+    try {
+      rows = parse(text, {
+        bom: true,
+        cast: (v, c) => (v === '' && !c.quoting ? null : v),
+      }) as (string | null)[][];
+    } catch (err) {
+      throw new FormatError(`csv format: cannot parse stored CSV: ${(err as Error).message}`);
+    }
+    const fields = schema.fields;
+    if (fields.length === 0) return fromTable(new Table(schema), meta);
+    const header = rows[0] ?? [];
+    if (header.length !== fields.length || fields.some((f, i) => f.name !== header[i])) {
+      throw new FormatError(`csv format: stored header ${JSON.stringify(header)} does not match the stored schema`);
+    }
+    const vectors = fields.map((f, c) => {
+      const values = new Array<unknown>(rows.length - 1);
+      for (let r = 1; r < rows.length; r++) {
+        const t = rows[r]![c];
+        if (t === null || t === undefined) {
+          values[r - 1] = null;
+          continue;
+        }
+        const v = textToCell(f.type, t);
+        if (v === undefined) {
+          throw new FormatError(`csv format: column "${f.name}" row ${r - 1}: cannot read ${JSON.stringify(t)} as ${String(f.type)}`);
+        }
+        values[r - 1] = v;
+      }
+      return [f.name, buildColumn(f.type, values)] as const;
+    });
+    return fromTable(conformToSchema(new Table(Object.fromEntries(vectors)), schema, 'csv'), meta);
+  },
+};
