@@ -1,3 +1,5 @@
+// The adapter-facing API built on these types (openCache, startRun, run.node, listRuns, why…) is described in
+// packages/adapter-core/docs/core-api.md — read it before building an adapter.
 import type { CachingBehavior } from '../behavior/caching-behavior.js';
 import type { CachingEvent } from '../events/caching-event.js';
 import type { FormatName } from '../formats/result-format.js';

@@ -1,0 +1,21 @@
+import { sha256Base64Url } from '../fingerprint/index.js';
+import type { CacheKeyParts } from '../cache/types.js';
+
+/**
+ * A cache key is the SHA-256 of its parts in a canonical JSON form: node name, code version, task id
+ * (fan-out) and the dependency data versions sorted by name. The parts are stored beside the key, so
+ * a miss can be explained part by part (`why`).
+ */
+export function composeCacheKey(parts: CacheKeyParts): string {
+  const deps = Object.keys(parts.dependencies)
+    .sort()
+    .map((name) => [name, parts.dependencies[name]]);
+  return sha256Base64Url(JSON.stringify(['dagcache-key-v1', parts.nodeName, parts.taskId ?? null, parts.codeVersion, deps]));
+}
+
+/** Returns the same parts with dependencies in sorted order (the order they are stored and shown in). */
+export function sortedParts(parts: CacheKeyParts): CacheKeyParts {
+  const dependencies: Record<string, string> = {};
+  for (const name of Object.keys(parts.dependencies).sort()) dependencies[name] = parts.dependencies[name]!;
+  return { ...parts, dependencies };
+}

@@ -1,0 +1,250 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { validateBehaviorConfig } from '../behavior/resolve-behavior.js';
+import { versionCode } from '../code-version/version-code.js';
+import { ConfigError, DagcacheError } from '../errors.js';
+import { groupByNode } from '../events/event-log.js';
+import type { CachingEvent, LogLevel } from '../events/caching-event.js';
+import { fingerprint } from '../fingerprint/index.js';
+import { parseFormatName } from '../formats/registry.js';
+import type { FormatName } from '../formats/result-format.js';
+import { keyvFactoryFor, type MetadataStoreOption } from '../stores/keyv-factory.js';
+import { MetadataStore, type RunSummary } from '../stores/metadata-store.js';
+import { ResultStore } from '../stores/result-store.js';
+import { nodeId } from './markers.js';
+import { Run } from './run.js';
+import { SingleFlight } from './single-flight.js';
+import type { CacheOptions, RunOptions, RunRecord, WhyAnswer } from './types.js';
+import { explainMiss } from './why.js';
+
+const KNOWN_OPTIONS = new Set([
+  'path',
+  'metadataStore',
+  'resultDir',
+  'formats',
+  'defaultFormat',
+  'formatOptions',
+  'logToFile',
+  'unhashable',
+  'fileDir',
+  'default',
+  'recompute',
+  'disable',
+  'ignore',
+  'defaultBehavior',
+  'defaultLoaderBehavior',
+  'defaultSaverBehavior',
+]);
+
+/** Validates options once, before anything runs; every problem is a `ConfigError` naming the option. */
+export function validateCacheOptions(options: CacheOptions, knownNames?: ReadonlySet<string>): void {
+  for (const key of Object.keys(options)) {
+    if (!KNOWN_OPTIONS.has(key)) throw new ConfigError(`unknown cache option "${key}"`);
+  }
+  validateBehaviorConfig(options, knownNames);
+  for (const [node, f] of Object.entries(options.formats ?? {})) {
+    parseFormatName(f, `formats.${node}`);
+    if (knownNames && !knownNames.has(node)) throw new ConfigError(`formats: unknown node "${node}"`);
+  }
+  if (options.defaultFormat !== undefined) parseFormatName(options.defaultFormat, 'defaultFormat');
+  for (const [node, v] of Object.entries(options.unhashable ?? {})) {
+    if (v !== 'error' && v !== 'recompute') {
+      throw new ConfigError(`unhashable.${node}: expected "error" or "recompute", got ${JSON.stringify(v)}`);
+    }
+  }
+}
+
+/**
+ * Opens (creating if needed) a cache: the metadata store (Keyv; SQLite at `<path>/meta.sqlite` unless
+ * told otherwise) and the result store (`<path>/results`). Configuration is checked here, so a bad
+ * option fails before anything runs.
+ *
+ * @example
+ * ```ts
+ * const cache = await openCache({ path: '.dagcache', recompute: ['train'] });
+ * const run = cache.startRun({ tool: 'direct' });
+ * const out = await run.node({ name: 'train', codeVersion: 'v1', dependencies: {}, execute: () => fit() });
+ * await run.finish();
+ * await cache.close();
+ * ```
+ */
+export async function openCache(options: CacheOptions = {}): Promise<Cache> {
+  validateCacheOptions(options);
+  const path = resolve(options.path ?? '.dagcache');
+  await mkdir(path, { recursive: true });
+  const factory = await keyvFactoryFor(
+    options.metadataStore as MetadataStoreOption | undefined,
+    resolve(path, 'meta.sqlite'),
+  );
+  const metadataStore = new MetadataStore(factory);
+  const resultStore = new ResultStore(resolve(options.resultDir ?? resolve(path, 'results')));
+  const summaries = await metadataStore.listRuns();
+  return new Cache(path, options, metadataStore, resultStore, summaries.map((s) => s.runId));
+}
+
+/** An open cache. Made by `openCache`; shared by every way in (direct API, Nx, Temporal). */
+export class Cache {
+  readonly singleFlight = new SingleFlight();
+  readonly fileDir: string;
+  private readonly ownRuns = new Map<string, Run>();
+  private readonly allRunIds: string[];
+
+  constructor(
+    readonly path: string,
+    readonly options: CacheOptions,
+    readonly metadataStore: MetadataStore,
+    readonly resultStore: ResultStore,
+    persistedRunIds: string[],
+  ) {
+    this.fileDir = resolve(options.fileDir ?? resolve(path, 'files'));
+    this.allRunIds = [...persistedRunIds];
+  }
+
+  /** Starts a run. Behavior lists are checked against `nodeNames` when given. */
+  startRun(options: RunOptions = {}): Run {
+    if (options.nodeNames) validateCacheOptions(this.options, new Set(options.nodeNames));
+    const runId = options.runId ?? randomUUID();
+    if (this.ownRuns.has(runId)) throw new DagcacheError(`run "${runId}" was already started in this process`);
+    const run = new Run(this, { ...options, runId });
+    this.ownRuns.set(runId, run);
+    this.allRunIds.push(runId);
+    return run;
+  }
+
+  /** Data version (fingerprint) of a value; `root` names it in error paths. */
+  versionData(value: unknown, root = 'value'): string {
+    return fingerprint(value, { root });
+  }
+
+  /** Code version of function source (comments and formatting removed). */
+  versionCode(source: string | ((...args: any[]) => unknown), helpers: readonly unknown[] = []): string {
+    return versionCode(source, helpers);
+  }
+
+  /** Format a node's result is written in: config `formats`, then the node's own, then `defaultFormat`. */
+  formatFor(name: string, own: FormatName | undefined): FormatName {
+    const f = this.options.formats?.[name] ?? own ?? this.options.defaultFormat ?? 'pickle';
+    return parseFormatName(f, `format of node "${name}"`);
+  }
+
+  /** Every run id known to this cache (persisted ones first), oldest first. */
+  get runIds(): string[] {
+    return [...this.allRunIds];
+  }
+
+  /** Id of the last run started (in this process, or else the newest persisted one). */
+  get lastRunId(): string {
+    const id = this.allRunIds[this.allRunIds.length - 1];
+    if (!id) throw new DagcacheError('no run yet: lastRunId is only known after a run has started');
+    return id;
+  }
+
+  /** A run started by this process, if it is one. */
+  ownRun(runId: string): Run | undefined {
+    return this.ownRuns.get(runId);
+  }
+
+  /** A run's record: live for runs of this process, from the store otherwise. */
+  async getRun(runId: string): Promise<RunRecord | undefined> {
+    const own = this.ownRuns.get(runId);
+    if (own) return own.toRecord();
+    return this.metadataStore.getRun(runId);
+  }
+
+  /** Summaries of every persisted run, oldest first. */
+  listRuns(): Promise<RunSummary[]> {
+    return this.metadataStore.listRuns();
+  }
+
+  /**
+   * Events of runs. Without a run id: `{ runId: events[] }` for the runs of this process. With one:
+   * events grouped by node (`name` or `name::taskId`), at `info` (retrieved and executed) or `debug` (all).
+   */
+  logs(): Record<string, CachingEvent[]>;
+  logs(runId: string, level?: LogLevel): Record<string, CachingEvent[]>;
+  logs(runId?: string, level: LogLevel = 'info'): Record<string, CachingEvent[]> {
+    if (runId === undefined) {
+      return Object.fromEntries([...this.ownRuns].map(([id, run]) => [id, [...run.events]]));
+    }
+    const run = this.ownRuns.get(runId);
+    if (!run) throw new DagcacheError(`logs: run "${runId}" is not a run of this process; use logsOf() for stored runs`);
+    return groupByNode(run.events, level);
+  }
+
+  /** Like `logs(runId, level)` but for any run, reading the store when the run is not in memory. */
+  async logsOf(runId: string, level: LogLevel = 'info'): Promise<Record<string, CachingEvent[]>> {
+    const rec = await this.getRun(runId);
+    if (!rec) throw new DagcacheError(`unknown run "${runId}"`);
+    return groupByNode(rec.events, level);
+  }
+
+  /** Cache key of a node in a run, or null (disabled, ignored, input, never ran). */
+  async getCacheKey(runId: string, nodeName: string, taskId?: string): Promise<string | null> {
+    const rec = await this.getRun(runId);
+    return rec?.nodes[nodeId(nodeName, taskId)]?.cacheKey ?? null;
+  }
+
+  /** Data version of a node in a run (or of a cache key, from the metadata store), or null. */
+  async getDataVersion(runId: string, nodeName: string, cacheKey?: string, taskId?: string): Promise<string | null> {
+    const rec = await this.getRun(runId);
+    const fromRun = rec?.nodes[nodeId(nodeName, taskId)]?.dataVersion;
+    if (fromRun) return fromRun;
+    if (cacheKey) return (await this.metadataStore.get(cacheKey))?.dataVersion ?? null;
+    return null;
+  }
+
+  /**
+   * Why a node ran (or was retrieved) in a run: which part of its cache key changed against the most
+   * recent earlier run that had the node. `runId` defaults to the last run.
+   */
+  async why(runId: string | undefined, nodeName: string, taskId?: string): Promise<WhyAnswer> {
+    const id = runId ?? this.lastRunId;
+    const rec = await this.getRun(id);
+    if (!rec) throw new DagcacheError(`why: unknown run "${id}"`);
+    const node = rec.nodes[nodeId(nodeName, taskId)];
+    if (!node) throw new DagcacheError(`why: node "${nodeId(nodeName, taskId)}" is not in run "${id}"`);
+    const summaries = await this.listRuns();
+    const ids = summaries.map((s) => s.runId);
+    const here = ids.indexOf(id);
+    const earlier = (here === -1 ? ids : ids.slice(0, here)).filter((r) => r !== id).reverse();
+    for (const prevId of earlier) {
+      const prev = await this.getRun(prevId);
+      const prevNode = prev?.nodes[nodeId(nodeName, taskId)];
+      if (prevNode?.keyParts) return explainMiss(id, node, prevId, prevNode);
+    }
+    return explainMiss(id, node, null, undefined);
+  }
+
+  /**
+   * Writes the run report (one self-contained HTML file) and returns its path. Defaults: the last run,
+   * `<path>/reports/<runId>.html`. The previous run is included for comparison.
+   */
+  async viewRun(runId?: string, outputFile?: string): Promise<string> {
+    const id = runId ?? this.lastRunId;
+    const rec = await this.getRun(id);
+    if (!rec) throw new DagcacheError(`viewRun: unknown run "${id}"`);
+    const summaries = await this.listRuns();
+    const idx = summaries.findIndex((s) => s.runId === id);
+    const others = (idx > 0 ? summaries.slice(Math.max(0, idx - 5), idx) : []).map((s) => s.runId);
+    const runs: RunRecord[] = [rec];
+    for (const o of others) {
+      const r = await this.getRun(o);
+      if (r) runs.unshift(r);
+    }
+    const { renderRunHtml } = (await import('@dagcache/viewer')) as any;
+    const html: string = renderRunHtml({
+      runs,
+      selectedRunId: id,
+      ...(others.length ? { compareRunId: others[others.length - 1] } : {}),
+    });
+    const file = resolve(outputFile ?? resolve(this.path, 'reports', `${id}.html`));
+    await mkdir(resolve(file, '..'), { recursive: true });
+    await writeFile(file, html);
+    return file;
+  }
+
+  async close(): Promise<void> {
+    await this.metadataStore.close();
+  }
+}

@@ -1,0 +1,495 @@
+import { join } from 'node:path';
+import { composeCacheKey, sortedParts } from '../cache-key/cache-key.js';
+import type { CachingBehavior } from '../behavior/caching-behavior.js';
+import { resolveBehavior, type ResolvedBehavior } from '../behavior/resolve-behavior.js';
+import { CorruptResultError, NodeExecutionError, UnhashableValueError } from '../errors.js';
+import { CachingEventType, type CachingEvent, type EventActor } from '../events/caching-event.js';
+import { EventLog } from '../events/event-log.js';
+import type { FormatContext, FormatName } from '../formats/result-format.js';
+import { MetadataStore, type LatestEntry } from '../stores/metadata-store.js';
+import type { Cache } from './cache.js';
+import { DISABLED_VERSION, UNHASHABLE_VERSION, isUnmatchable, nodeId } from './markers.js';
+import type {
+  CacheKeyParts,
+  NodeCall,
+  NodeOutcome,
+  NodeRecord,
+  NodeRole,
+  NodeStatus,
+  RunOptions,
+  RunRecord,
+} from './types.js';
+
+interface NodeState {
+  behavior: CachingBehavior;
+  /** Current data version for downstream keys; changes if a lazy result had to be recomputed. */
+  dataVersion: string | null;
+}
+
+/**
+ * One execution: a run id, its events and the state of every node it touched. Created by
+ * `cache.startRun()`; adapters call `node()` once per node (or fan-out task) and `finish()` at the end.
+ *
+ * @example
+ * ```ts
+ * const run = cache.startRun({ tool: 'nx' });
+ * const a = await run.node({ name: 'a', codeVersion: 'v1', dependencies: {}, execute: () => 1 });
+ * const b = await run.node({ name: 'b', codeVersion: 'v1', dependencies: { a: a.dataVersion }, execute: () => 2 });
+ * await run.finish();
+ * ```
+ */
+export class Run {
+  readonly id: string;
+  readonly tool: string;
+  readonly startedAt = Date.now();
+  readonly log: EventLog;
+  private readonly records = new Map<string, NodeRecord>();
+  private readonly states = new Map<string, NodeState>();
+  private readonly resolved = new Map<string, ResolvedBehavior>();
+  private readonly pending = new Set<Promise<unknown>>();
+  private latest = new Map<string, LatestEntry>();
+  private status: RunRecord['status'] = 'running';
+  private finishedAt: number | undefined;
+
+  constructor(
+    private readonly cache: Cache,
+    private readonly options: RunOptions & { runId: string },
+  ) {
+    this.id = options.runId;
+    this.tool = options.tool ?? 'direct';
+    this.log = new EventLog(cache.options.logToFile ? join(cache.path, 'logs', `${this.id}.jsonl`) : undefined);
+    for (const name of options.finalVars ?? []) this.emit('adapter', 'IS_FINAL_VAR', name);
+  }
+
+  /** Every event of this run so far. */
+  get events(): readonly CachingEvent[] {
+    return this.log.events;
+  }
+
+  /** Node records so far, keyed by `name` or `name::taskId`. */
+  get nodes(): ReadonlyMap<string, NodeRecord> {
+    return this.records;
+  }
+
+  emit(
+    actor: EventActor,
+    eventType: CachingEventType,
+    nodeName: string,
+    extra: { taskId?: string | undefined; msg?: string; value?: unknown } = {},
+  ): void {
+    this.log.push({ runId: this.id, actor, eventType, nodeName, timestamp: Date.now(), ...extra });
+  }
+
+  /**
+   * Reads the latest cache key of each node in one query, so that a warm run's hits cost a comparison
+   * instead of a store round trip each. Safe when the store is shared: a stale entry only means a
+   * lookup that the store would have answered a moment earlier the same way.
+   */
+  async prefetch(nodes: readonly { nodeName: string; taskId?: string }[]): Promise<void> {
+    this.latest = await this.cache.metadataStore.latest(nodes);
+  }
+
+  /** Resolves (once per run) and records a node's behavior, emitting RESOLVED_BEHAVIOR. */
+  resolveBehavior(
+    name: string,
+    own: CachingBehavior | undefined,
+    role: NodeRole | 'input' | undefined,
+    taskId?: string,
+  ): ResolvedBehavior {
+    let r = this.resolved.get(name);
+    if (!r) {
+      r = resolveBehavior(this.cache.options, name, own, role);
+      this.resolved.set(name, r);
+      this.emit('adapter', 'RESOLVED_BEHAVIOR', name, { taskId, value: r.behavior, msg: r.source });
+    }
+    return r;
+  }
+
+  /** Behaviors resolved so far in this run. */
+  get behaviors(): ReadonlyMap<string, ResolvedBehavior> {
+    return this.resolved;
+  }
+
+  /**
+   * Versions an external input by value (IS_INPUT). Inputs are never executed or stored. A behavior
+   * list that names the input applies (`ignore` leaves it out of downstream keys).
+   */
+  input(name: string, value: unknown, kind: 'input' | 'default' = 'input'): string | null {
+    const r = this.resolveBehavior(name, undefined, 'input');
+    const dv = this.versionOrMarker(name, value, r.behavior);
+    this.emit('adapter', kind === 'default' ? 'IS_DEFAULT_PARAMETER_VALUE' : 'IS_INPUT', name, { value: dv });
+    this.remember(name, undefined, r.behavior, dv, kind === 'default' ? 'input' : 'input', r);
+    return dv;
+  }
+
+  /** Versions an override (IS_OVERRIDE). Overrides are never stored. */
+  override(name: string, value: unknown): string {
+    const dv = this.cache.versionData(value, name);
+    this.emit('adapter', 'IS_OVERRIDE', name, { value: dv });
+    this.remember(name, undefined, 'default', dv, 'override', { behavior: 'default', source: 'node' });
+    return dv;
+  }
+
+  private versionOrMarker(name: string, value: unknown, behavior: CachingBehavior): string | null {
+    if (behavior === 'ignore') return null;
+    if (behavior === 'disable') return DISABLED_VERSION;
+    return this.cache.versionData(value, name);
+  }
+
+  private remember(
+    name: string,
+    taskId: string | undefined,
+    behavior: CachingBehavior,
+    dv: string | null,
+    status: NodeStatus,
+    r: ResolvedBehavior,
+  ): void {
+    const id = nodeId(name, taskId);
+    this.states.set(id, { behavior, dataVersion: dv });
+    this.records.set(id, {
+      nodeName: name,
+      taskId,
+      status,
+      behavior,
+      behaviorSource: r.source,
+      cacheKey: null,
+      dataVersion: dv,
+      durationMs: 0,
+      startedAt: Date.now(),
+      upstream: [],
+    });
+  }
+
+  /** Data versions a key sees for the given dependencies: ignored ones dropped, disabled ones marked. */
+  private keyDependencies(deps: Record<string, string | null>): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const name of Object.keys(deps)) {
+      const state = this.states.get(name);
+      let dv = deps[name] ?? null;
+      if (state?.behavior === 'ignore') dv = null;
+      else if (state?.behavior === 'disable') dv = DISABLED_VERSION;
+      if (dv !== null) out[name] = dv;
+    }
+    return out;
+  }
+
+  /**
+   * The core contract: build the node's cache key, then retrieve its result or execute it, store what
+   * needs storing, and emit an event for every decision. See `NodeCall` and `NodeOutcome`.
+   */
+  async node<T>(call: NodeCall<T>): Promise<NodeOutcome<T>> {
+    const { name, taskId } = call;
+    const id = nodeId(name, taskId);
+    const started = performance.now();
+    const startedAt = Date.now();
+    const r = this.resolveBehavior(name, call.behavior, call.role, taskId);
+    const behavior = r.behavior;
+    const format = this.cache.formatFor(name, call.format);
+    const record: NodeRecord = {
+      nodeName: name,
+      taskId,
+      status: 'executed',
+      behavior,
+      behaviorSource: r.source,
+      cacheKey: null,
+      dataVersion: null,
+      format,
+      durationMs: 0,
+      startedAt,
+      upstream: Object.keys(call.dependencies),
+      ...(call.details ? { details: call.details } : {}),
+    };
+    this.records.set(id, record);
+    const finish = (status: NodeStatus, dv: string | null, key: string | null) => {
+      record.status = status;
+      record.dataVersion = dv;
+      record.cacheKey = key;
+      record.durationMs = performance.now() - started;
+      this.states.set(id, { behavior, dataVersion: dv });
+    };
+
+    // disable / ignore: run as if caching were off; nothing is looked up, versioned or stored.
+    if (behavior === 'disable' || behavior === 'ignore') {
+      const value = await this.execute(call, record);
+      finish(behavior === 'disable' ? 'disabled' : 'ignored', behavior === 'disable' ? DISABLED_VERSION : null, null);
+      return this.outcome(value, record, behavior);
+    }
+
+    let deps = this.keyDependencies(call.dependencies);
+    let parts: CacheKeyParts = sortedParts({ nodeName: name, taskId, codeVersion: call.codeVersion, dependencies: deps });
+    let cacheKey = composeCacheKey(parts);
+    let unmatchable = Object.values(deps).some(isUnmatchable);
+    record.keyParts = parts;
+    record.cacheKey = cacheKey;
+    this.emit('adapter', 'SET_CACHE_KEY', name, { taskId, value: cacheKey });
+    const ctx = this.formatContext(name);
+
+    if (behavior === 'default' && !unmatchable) {
+      const hit = await this.cache.singleFlight.run(`get:${cacheKey}`, () =>
+        this.lookup(name, taskId, cacheKey, call.load ?? 'eager', ctx),
+      );
+      if (hit) {
+        record.byteSize = hit.byteSize;
+        if (hit.format) record.format = hit.format;
+        finish('retrieved', hit.dataVersion, cacheKey);
+        const outcome = this.outcome(hit.value as T | undefined, record, behavior, hit.loaded);
+        if (!hit.loaded) {
+          // Lazy hit: reading the result is deferred; if it turns out to be gone or corrupt, the node
+          // executes after all and its (maybe new) data version replaces the one downstream keys saw.
+          let loading: Promise<T> | undefined;
+          outcome.load = () =>
+            (loading ??= this.loadLazy(call, record, hit.dataVersion, cacheKey, parts, ctx).then((v) => {
+              outcome.value = v;
+              outcome.dataVersion = record.dataVersion;
+              return v;
+            }));
+        }
+        return outcome;
+      }
+    }
+
+    // Miss (or recompute): execute, version, store.
+    const value = await this.execute(call, record);
+    let dv: string;
+    try {
+      dv = call.versionResult ? await call.versionResult(value) : this.cache.versionData(value, name);
+    } catch (err) {
+      if (err instanceof UnhashableValueError && this.cache.options.unhashable?.[name] === 'recompute') {
+        this.emit('adapter', 'UNHASHABLE_DATA_VERSION', name, { taskId, msg: err.message });
+        finish(behavior === 'recompute' ? 'recomputed' : 'executed', UNHASHABLE_VERSION, null);
+        return this.outcome(value, record, behavior);
+      }
+      record.status = 'failed';
+      record.error = (err as Error).message;
+      this.states.set(id, { behavior, dataVersion: null });
+      throw err;
+    }
+    this.emit('adapter', 'SET_DATA_VERSION', name, { taskId, value: dv });
+
+    // A dependency whose lazy result had to be recomputed may have a new data version by now: the
+    // result belongs under the key built from what the node actually consumed.
+    const now = this.keyDependencies(call.dependencies);
+    if (Object.keys(now).some((k) => now[k] !== deps[k])) {
+      deps = now;
+      parts = sortedParts({ nodeName: name, taskId, codeVersion: call.codeVersion, dependencies: deps });
+      cacheKey = composeCacheKey(parts);
+      unmatchable = Object.values(deps).some(isUnmatchable);
+      record.keyParts = parts;
+      this.emit('adapter', 'SET_CACHE_KEY', name, { taskId, value: cacheKey, msg: 'dependency recomputed' });
+    }
+
+    finish(behavior === 'recompute' ? 'recomputed' : 'executed', dv, cacheKey);
+    if (!unmatchable) await this.store(name, taskId, cacheKey, parts, dv, value, format, ctx, record);
+    return this.outcome(value, record, behavior);
+  }
+
+  private formatContext(nodeName: string): FormatContext {
+    return { nodeName, fileDir: this.cache.fileDir };
+  }
+
+  private async execute<T>(call: NodeCall<T>, record: NodeRecord): Promise<T> {
+    this.emit('adapter', 'EXECUTE_NODE', call.name, { taskId: call.taskId });
+    try {
+      return await call.execute();
+    } catch (err) {
+      record.status = 'failed';
+      record.error = err instanceof Error ? err.message : String(err);
+      record.durationMs = Date.now() - record.startedAt;
+      this.states.set(nodeId(call.name, call.taskId), { behavior: record.behavior, dataVersion: null });
+      this.emit('adapter', 'FAILED_EXECUTION', call.name, { taskId: call.taskId, msg: record.error });
+      throw err instanceof NodeExecutionError ? err : new NodeExecutionError(call.name, call.taskId, err);
+    }
+  }
+
+  /**
+   * Looks a key up. Returns the hit (value loaded when eager), or undefined on a miss — including a
+   * metadata entry whose result is gone or corrupt, which is reported and removed so it is not tried again.
+   */
+  private async lookup(
+    name: string,
+    taskId: string | undefined,
+    cacheKey: string,
+    load: 'eager' | 'lazy',
+    ctx: FormatContext,
+  ): Promise<
+    | { dataVersion: string; value: unknown; loaded: boolean; byteSize?: number; format?: FormatName }
+    | undefined
+  > {
+    const latest = this.latest.get(MetadataStore.latestId(name, taskId));
+    let dataVersion: string | undefined;
+    if (latest && latest.cacheKey === cacheKey) {
+      dataVersion = latest.dataVersion;
+    } else {
+      dataVersion = (await this.cache.metadataStore.get(cacheKey))?.dataVersion;
+    }
+    this.emit('metadata_store', 'GET_DATA_VERSION', name, {
+      taskId,
+      msg: dataVersion ? 'hit' : 'miss',
+      ...(dataVersion ? { value: dataVersion } : {}),
+    });
+    if (!dataVersion) return undefined;
+    if (load === 'lazy') {
+      // The result is read only if something consumes it; existence is checked cheaply now so that
+      // a metadata entry pointing at nothing is a miss rather than a surprise later.
+      const entry = await this.cache.resultStore.entry(dataVersion);
+      if (!entry) {
+        await this.dropBroken(name, taskId, cacheKey, dataVersion, 'MISSING_RESULT', 'result not found');
+        return undefined;
+      }
+      return { dataVersion, value: undefined, loaded: false, byteSize: entry.byteSize, format: entry.format };
+    }
+    try {
+      const got = await this.cache.resultStore.get(dataVersion, ctx);
+      if (!got) {
+        await this.dropBroken(name, taskId, cacheKey, dataVersion, 'MISSING_RESULT', 'result not found');
+        return undefined;
+      }
+      this.emit('result_store', 'GET_RESULT', name, { taskId, msg: 'hit', value: dataVersion });
+      return { dataVersion, value: got.value, loaded: true, byteSize: got.entry.byteSize, format: got.entry.format };
+    } catch (err) {
+      if (!(err instanceof CorruptResultError)) throw err;
+      await this.dropBroken(name, taskId, cacheKey, dataVersion, 'FAILED_RETRIEVAL', err.message);
+      return undefined;
+    }
+  }
+
+  private async dropBroken(
+    name: string,
+    taskId: string | undefined,
+    cacheKey: string,
+    dataVersion: string,
+    type: 'MISSING_RESULT' | 'FAILED_RETRIEVAL',
+    msg: string,
+  ): Promise<void> {
+    this.emit('result_store', type, name, { taskId, msg, value: dataVersion });
+    this.latest.delete(MetadataStore.latestId(name, taskId));
+    await this.cache.metadataStore.delete(cacheKey);
+    if (type === 'FAILED_RETRIEVAL') await this.cache.resultStore.delete(dataVersion);
+  }
+
+  private async loadLazy<T>(
+    call: NodeCall<T>,
+    record: NodeRecord,
+    dataVersion: string,
+    cacheKey: string,
+    parts: CacheKeyParts,
+    ctx: FormatContext,
+  ): Promise<T> {
+    const { name, taskId } = call;
+    try {
+      const got = await this.cache.resultStore.get(dataVersion, ctx);
+      if (got) {
+        this.emit('result_store', 'GET_RESULT', name, { taskId, msg: 'hit', value: dataVersion });
+        return got.value as T;
+      }
+      await this.dropBroken(name, taskId, cacheKey, dataVersion, 'MISSING_RESULT', 'result not found');
+    } catch (err) {
+      if (!(err instanceof CorruptResultError)) throw err;
+      await this.dropBroken(name, taskId, cacheKey, dataVersion, 'FAILED_RETRIEVAL', err.message);
+    }
+    const started = performance.now();
+    const value = await this.execute(call, record);
+    const dv = call.versionResult ? await call.versionResult(value) : this.cache.versionData(value, name);
+    this.emit('adapter', 'SET_DATA_VERSION', name, { taskId, value: dv });
+    record.status = 'executed';
+    record.dataVersion = dv;
+    record.durationMs += performance.now() - started;
+    this.states.set(nodeId(name, taskId), { behavior: record.behavior, dataVersion: dv });
+    await this.store(name, taskId, cacheKey, parts, dv, value, record.format ?? 'pickle', ctx, record);
+    return value;
+  }
+
+  private async store(
+    name: string,
+    taskId: string | undefined,
+    cacheKey: string,
+    parts: CacheKeyParts,
+    dv: string,
+    value: unknown,
+    format: FormatName,
+    ctx: FormatContext,
+    record: NodeRecord,
+  ): Promise<void> {
+    // Result first, metadata second: a key never points at a result that is not fully written.
+    const { entry, written } = await this.cache.resultStore.set(dv, value, format, ctx);
+    record.byteSize = entry.byteSize;
+    if (written) this.emit('result_store', 'SET_RESULT', name, { taskId, value: dv });
+    await this.cache.metadataStore.set(cacheKey, {
+      dataVersion: dv,
+      nodeName: name,
+      taskId,
+      keyParts: parts,
+      format,
+      runId: this.id,
+      createdAt: Date.now(),
+    });
+    this.emit('metadata_store', 'SET_DATA_VERSION', name, { taskId, value: dv });
+  }
+
+  private outcome<T>(value: T | undefined, record: NodeRecord, behavior: CachingBehavior, loaded = true): NodeOutcome<T> {
+    const outcome: NodeOutcome<T> = {
+      value: loaded ? value : undefined,
+      load: async () => value as T,
+      dataVersion: record.dataVersion,
+      cacheKey: record.cacheKey,
+      status: record.status,
+      behavior,
+      durationMs: record.durationMs,
+    };
+    return outcome;
+  }
+
+  /** Marks a node that did not run because something it needs failed. */
+  skip(name: string, taskId: string | undefined, upstream: string[], reason: string): void {
+    const r = this.resolved.get(name);
+    this.records.set(nodeId(name, taskId), {
+      nodeName: name,
+      taskId,
+      status: 'skipped',
+      behavior: r?.behavior ?? 'default',
+      ...(r ? { behaviorSource: r.source } : {}),
+      cacheKey: null,
+      dataVersion: null,
+      durationMs: 0,
+      startedAt: Date.now(),
+      upstream,
+      error: reason,
+    });
+  }
+
+  /** Records extra upstream edges (e.g. a fan-out item's expand node) for drawing the DAG. */
+  setUpstream(name: string, taskId: string | undefined, upstream: string[]): void {
+    const rec = this.records.get(nodeId(name, taskId));
+    if (rec) rec.upstream = upstream;
+  }
+
+  /** The run as persisted. */
+  toRecord(): RunRecord {
+    return {
+      runId: this.id,
+      tool: this.tool,
+      startedAt: this.startedAt,
+      ...(this.finishedAt !== undefined ? { finishedAt: this.finishedAt } : {}),
+      status: this.status,
+      finalVars: [...(this.options.finalVars ?? [])],
+      labels: { ...(this.options.labels ?? {}) },
+      nodes: Object.fromEntries(this.records),
+      events: [...this.log.events],
+    };
+  }
+
+  /** Persists the run record so far; adapters with no natural end (a Temporal worker) call it after each node. */
+  async flush(): Promise<void> {
+    await Promise.all(this.pending);
+    await this.cache.metadataStore.putRun(this.toRecord());
+  }
+
+  /** Ends the run: waits for pending writes and persists the run record. */
+  async finish(status?: 'succeeded' | 'failed'): Promise<RunRecord> {
+    this.status =
+      status ?? ([...this.records.values()].some((r) => r.status === 'failed') ? 'failed' : 'succeeded');
+    this.finishedAt = Date.now();
+    await this.flush();
+    return this.toRecord();
+  }
+}

@@ -1,0 +1,55 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import Keyv from 'keyv';
+import { ConfigError } from '../errors.js';
+
+/** Makes one Keyv per namespace; dagcache keeps keys, run records and run summaries apart so listing runs never scans keys. */
+export type KeyvFactory = (namespace: string) => Keyv;
+
+/** A metadata store option: a URL (`sqlite://`, `postgres://`, `postgresql://`, `redis://`, `rediss://`) or a factory. */
+export type MetadataStoreOption = string | KeyvFactory;
+
+/**
+ * Builds the Keyv factory for a metadata store option. SQLite runs in WAL mode with a busy timeout, so
+ * several processes (Nx tasks, Temporal workers) can share one file safely.
+ */
+export async function keyvFactoryFor(option: MetadataStoreOption | undefined, defaultSqlite: string): Promise<KeyvFactory> {
+  if (typeof option === 'function') return option;
+  const url = option ?? `sqlite://${defaultSqlite}`;
+  if (typeof url !== 'string') {
+    throw new ConfigError('metadataStore: expected a URL string (sqlite://, postgres://, redis://) or a (namespace) => Keyv factory');
+  }
+  const scheme = url.slice(0, url.indexOf('://') + 3).toLowerCase();
+  switch (scheme) {
+    case 'sqlite://': {
+      const file = resolve(url.slice('sqlite://'.length));
+      mkdirSync(dirname(file), { recursive: true });
+      const { default: KeyvSqlite } = await import('@keyv/sqlite');
+      // Create the table and switch to WAL once, before several connections race to do it.
+      const first = new KeyvSqlite({ uri: `sqlite://${file}`, busyTimeout: 15_000 } as any);
+      await (first as any).query('PRAGMA journal_mode=WAL');
+      await (first as any).query('PRAGMA synchronous=NORMAL');
+      let reuse: any = first;
+      return (namespace) => {
+        const store = reuse ?? new KeyvSqlite({ uri: `sqlite://${file}`, busyTimeout: 15_000, iterationLimit: 500 } as any);
+        reuse = undefined;
+        (store as any).opts.iterationLimit = 500;
+        return new Keyv({ store, namespace, useKeyPrefix: true });
+      };
+    }
+    case 'postgres://':
+    case 'postgresql://': {
+      const { default: KeyvPostgres } = await import('@keyv/postgres');
+      return (namespace) => new Keyv({ store: new KeyvPostgres({ uri: url, iterationLimit: 500 } as any), namespace });
+    }
+    case 'redis://':
+    case 'rediss://': {
+      const { default: KeyvRedis } = await import('@keyv/redis');
+      return (namespace) => new Keyv({ store: new KeyvRedis(url), namespace });
+    }
+    default:
+      throw new ConfigError(
+        `metadataStore: unsupported URL ${JSON.stringify(url)}; use sqlite://FILE, postgres://…, redis://… or pass a (namespace) => Keyv factory`,
+      );
+  }
+}
