@@ -2,9 +2,10 @@ import { Table, Type, type DataType, type Schema } from 'apache-arrow';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import { FormatError } from '../errors.js';
-import type { FormatContext, ResultFormat } from './result-format.js';
+import type { ResultFormat } from './result-format.js';
 import { buildColumn, columnValues } from './tabular/columns.js';
-import { cellToText, isTextType, textToCell } from './tabular/text.js';
+import { assertUniqueNames, flatTypeProblem } from './tabular/flat.js';
+import { cellToText, textToCell } from './tabular/text.js';
 import {
   assertSchema,
   conformToSchema,
@@ -13,26 +14,6 @@ import {
   tabularMeta,
   toTable,
 } from './tabular/tabular.js';
-
-const NESTED = new Set<Type>([Type.List, Type.LargeList, Type.FixedSizeList, Type.Struct, Type.Map, Type.Union]);
-
-/** Why a type cannot be a CSV column, or undefined when it can. Shared with the excel format. */
-export function flatTypeProblem(type: DataType, format: string): string | undefined {
-  if (NESTED.has(type.typeId)) return `${format} has no nested values; use parquet, feather or orc for lists and structs`;
-  if (!isTextType(type)) return `${format} has no exact text form for this type`;
-  return undefined;
-}
-
-/** Column names must be unique: the file's header is how a reader finds its columns. */
-export function assertUniqueNames(schema: Schema, format: string, ctx: FormatContext): void {
-  const seen = new Set<string>();
-  for (const f of schema.fields) {
-    if (seen.has(f.name)) {
-      throw new FormatError(`${format} format: node "${ctx.nodeName}" has two columns named "${f.name}"`);
-    }
-    seen.add(f.name);
-  }
-}
 
 const isStringType = (type: DataType) =>
   type.typeId === Type.Utf8 || type.typeId === Type.LargeUtf8 || type.typeId === Type.Dictionary;

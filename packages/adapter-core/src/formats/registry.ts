@@ -13,7 +13,7 @@ const loaders: Record<FormatName, () => Promise<ResultFormat>> = {
   csv: async () => (await import('./csv.js')).csvFormat,
   feather: async () => (await import('./feather.js')).featherFormat,
   orc: async () => notYet('orc'),
-  excel: async () => notYet('excel'),
+  excel: async () => (await import('./excel.js')).excelFormat,
 };
 
 function notYet(name: FormatName): never {

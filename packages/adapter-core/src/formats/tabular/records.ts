@@ -28,6 +28,8 @@ interface Cell {
   row: number;
 }
 
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 function isPlainObject(value: object): boolean {
   const proto = Object.getPrototypeOf(value);
   return proto === Object.prototype || proto === null;
@@ -41,6 +43,8 @@ function kindOf(value: unknown, where: () => string): Kind {
     case 'bigint':
       return 'bigint';
     case 'string':
+      // A lone surrogate cannot be encoded as UTF-8: every format would silently turn it into U+FFFD.
+      if (LONE_SURROGATE.test(value)) throw new FormatError(`${where()}: the string has a lone UTF-16 surrogate`);
       return 'string';
     case 'boolean':
       return 'boolean';
