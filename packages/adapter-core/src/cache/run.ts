@@ -336,6 +336,8 @@ export class Run {
         await this.dropBroken(name, taskId, cacheKey, dataVersion, 'MISSING_RESULT', 'result not found');
         return undefined;
       }
+      // Logged as a retrieval (so `info` logs list it); the value itself is read on first use.
+      this.emit('result_store', 'GET_RESULT', name, { taskId, msg: 'deferred', value: dataVersion });
       return { dataVersion, value: undefined, loaded: false, byteSize: entry.byteSize, format: entry.format };
     }
     try {
@@ -411,7 +413,14 @@ export class Run {
     record: NodeRecord,
   ): Promise<void> {
     // Result first, metadata second: a key never points at a result that is not fully written.
-    const { entry, written } = await this.cache.resultStore.set(dv, value, format, ctx);
+    // Equal results of concurrent nodes are written once (content addressing, within this process too).
+    let mine = false;
+    const res = await this.cache.singleFlight.run(`set:${dv}`, () => {
+      mine = true;
+      return this.cache.resultStore.set(dv, value, format, ctx);
+    });
+    const { entry } = res;
+    const written = mine && res.written;
     record.byteSize = entry.byteSize;
     if (written) this.emit('result_store', 'SET_RESULT', name, { taskId, value: dv });
     await this.cache.metadataStore.set(cacheKey, {

@@ -4,10 +4,13 @@ import type { CachingEvent, LogLevel } from './caching-event.js';
 
 const INFO_TYPES = new Set(['GET_RESULT', 'EXECUTE_NODE']);
 
-/** True when an event is kept at `level` (`info` keeps retrieved-from-cache and executed events). */
+/**
+ * True when an event is kept at `level`: `info` keeps retrieved-from-cache (GET_RESULT, including
+ * `deferred` retrievals whose value is read lazily) and EXECUTE_NODE events; `debug` keeps all.
+ */
 export function keptAt(event: CachingEvent, level: LogLevel): boolean {
   if (level === 'debug') return true;
-  return INFO_TYPES.has(event.eventType) && !(event.eventType === 'GET_RESULT' && event.msg !== 'hit');
+  return INFO_TYPES.has(event.eventType);
 }
 
 /** Groups events by node (`name`, or `name::taskId` for fan-out tasks), keeping those at `level`. */
