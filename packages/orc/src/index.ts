@@ -1,1 +1,17 @@
-export {};
+/**
+ * @dagcache/orc — an Apache ORC reader and writer in TypeScript.
+ *
+ * @example
+ * ```ts
+ * import { readOrc, writeOrc } from '@dagcache/orc';
+ * const bytes = writeOrc('struct<id:int,name:string>', [{ id: 1, name: 'a' }], { compression: 'zstd' });
+ * readOrc(bytes).rows(); // [{ id: 1, name: 'a' }]
+ * ```
+ * @packageDocumentation
+ */
+export { OrcFormatError } from './errors.js';
+export { readOrc, type OrcFile, type ReadOptions, type StripeSummary } from './reader/reader.js';
+export type { ColumnStatistics } from './proto/messages.js';
+export { parseSchema, typeToString, type OrcType, type OrcField, type PrimitiveKind } from './schema.js';
+export type { ColumnVector } from './vector.js';
+export { formatDecimal, vectorToValues, type OrcValue } from './rows.js';
