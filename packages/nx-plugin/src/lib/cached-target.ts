@@ -1,0 +1,226 @@
+import { delimiter, join, resolve } from 'node:path';
+import type { ExecutorContext } from '@nx/devkit';
+import {
+  NodeExecutionError,
+  openCache,
+  resolveBehavior,
+  type CacheOptions,
+  type NodeStatus,
+} from '@dagcache/core';
+import { listsForNode } from './behavior-lists.js';
+import { computeCodeVersion } from './code-version.js';
+import type { NxInput } from './code-inputs.js';
+import { dependencyVersions, isDagcacheTarget } from './dependency-versions.js';
+import { invocationGroup } from './invocation-group.js';
+import { executorPackageVersion, runInnerExecutor } from './inner-executor.js';
+import { nodeName } from './node-name.js';
+import {
+  digestsOfBundle,
+  fingerprintFiles,
+  isOutputBundle,
+  readOutputFiles,
+  type OutputBundle,
+} from './output-bundle.js';
+import { clearInterruptedRestore, restoreOutputs } from './restore-outputs.js';
+import type { RunExecutorSchema } from './run-options.js';
+import { replayTerminal, runCommands, type ProcessResult } from './run-process.js';
+import { resolveTokens } from './tokens.js';
+import { workspaceDefaults } from './workspace-defaults.js';
+
+/** What one cached Nx task ended with. */
+export interface CachedTargetResult {
+  success: boolean;
+  /** dagcache's status for the node (`retrieved`, `executed`, `recomputed`, `disabled`, `ignored`, `failed`). */
+  status: NodeStatus;
+  node: string;
+  runId: string;
+  /** On a hit: whether output files had to be written (`unchanged`: they already matched). */
+  restore?: 'unchanged' | 'restored';
+}
+
+/** A wrapped run that exited non-zero; its output has already been shown. */
+class TaskExitError extends Error {
+  constructor(readonly exitCode: number) {
+    super(`exited with code ${exitCode}`);
+  }
+}
+
+/**
+ * Runs one Nx task through dagcache: builds the core call (node name, code version, dependency data
+ * versions, output bundle) and hands every decision to core's `run.node`. On a hit the stored output
+ * files are restored and the captured terminal output replayed; on a miss the command or wrapped
+ * executor runs and its outputs are stored. Plain function: the executor is a thin shell around it and
+ * unit tests call it with a hand-made context.
+ *
+ * @example
+ * ```ts
+ * const r = await runCachedTarget({ command: 'tsc -p libs/a/tsconfig.lib.json' }, context);
+ * r.status; // 'executed' the first time, 'retrieved' after
+ * ```
+ */
+export async function runCachedTarget(
+  options: RunExecutorSchema,
+  context: ExecutorContext,
+): Promise<CachedTargetResult> {
+  const root = context.root;
+  const project = context.projectName!;
+  const target = context.targetName!;
+  const node = nodeName(project, target, context.configurationName);
+  const projects = context.projectsConfigurations.projects;
+  const projectConfig = projects[project]!;
+  const targetConfig = context.target ?? projectConfig.targets?.[target] ?? {};
+  const defaults = workspaceDefaults(context.nxJsonConfiguration);
+  const tokens = {
+    projectRoot: projectConfig.root,
+    projectName: project,
+    options: options as Record<string, unknown>,
+  };
+
+  const task = context.taskGraph?.tasks[node];
+  const outputs = (options.outputs ?? task?.outputs ?? targetConfig.outputs ?? []).map((o) =>
+    resolveTokens(o, tokens),
+  );
+  const runner = runnerOf(options, root);
+  const { codeVersion, inputs } = await computeCodeVersion({
+    root,
+    tokens,
+    options,
+    runner,
+    targetInputs: targetConfig.inputs as NxInput[] | undefined,
+    namedInputs: {
+      ...(context.nxJsonConfiguration.namedInputs as Record<string, NxInput[]> | undefined),
+      ...(projectConfig.namedInputs as Record<string, NxInput[]> | undefined),
+    },
+    outputs,
+  });
+
+  const cachePath = resolve(root, options.path ?? defaults.path ?? '.dagcache');
+  const journalDir = join(cachePath, 'nx-restoring');
+  const { targets: _targets, format: defaultFormat, ...storeDefaults } = defaults;
+  const cacheOptions: CacheOptions = {
+    ...listsForNode(storeDefaults, node),
+    path: cachePath,
+    ...(options.metadataStore || defaults.metadataStore
+      ? { metadataStore: options.metadataStore ?? defaults.metadataStore }
+      : {}),
+  };
+  const behaviorOf = (depId: string) => {
+    const dep = context.taskGraph?.tasks[depId];
+    if (!dep || !isDagcacheTarget(projects, dep.target.project, dep.target.target)) return 'default';
+    const own = projects[dep.target.project]?.targets?.[dep.target.target]?.options?.behavior;
+    return resolveBehavior(listsForNode(storeDefaults, depId), depId, own, undefined).behavior;
+  };
+  const dependencies = context.taskGraph
+    ? await dependencyVersions({ root, taskId: node, taskGraph: context.taskGraph, behaviorOf, journalDir })
+    : {};
+
+  const format = options.format ?? defaultFormat ?? 'pickle';
+  const cache = await openCache(cacheOptions);
+  const run = cache.startRun({
+    tool: 'nx',
+    labels: {
+      group: invocationGroup(),
+      task: node,
+      project,
+      target,
+      ...(context.configurationName ? { configuration: context.configurationName } : {}),
+    },
+  });
+  try {
+    const out = await run.node<OutputBundle>({
+      name: node,
+      codeVersion,
+      dependencies: { ...dependencies, ...inputs },
+      ...(options.behavior ? { behavior: options.behavior } : {}),
+      format,
+      details: {
+        runner: runner.kind === 'command' ? commandsOf(options).join(' && ') : runner.executor,
+        outputs,
+        codeInputFiles: Object.keys(inputs).filter((k) => k.startsWith('file:')).length,
+      },
+      execute: async () => {
+        await clearInterruptedRestore(journalDir, node);
+        const result = await execute(options, context, root, projectConfig.root);
+        if (result.exitCode !== 0) throw new TaskExitError(result.exitCode);
+        return {
+          kind: 'dagcache-nx-outputs',
+          version: 1,
+          outputs,
+          files: await readOutputFiles(root, outputs, format === 'json' ? 'base64' : 'binary'),
+          terminal: result.terminal,
+          exitCode: 0,
+        } satisfies OutputBundle;
+      },
+      versionResult: (bundle) => fingerprintFiles(digestsOfBundle(bundle)),
+    });
+    let restore: CachedTargetResult['restore'];
+    if (out.status === 'retrieved') {
+      const bundle = await out.load();
+      if (!isOutputBundle(bundle))
+        throw new Error(`dagcache: the stored result of ${node} is not an Nx output bundle`);
+      replayTerminal(bundle.terminal);
+      restore = await restoreOutputs(root, bundle, journalDir, node);
+      console.log(
+        `[dagcache] ${node}: outputs ${restore === 'unchanged' ? 'already up to date' : 'restored'} from cache`,
+      );
+    }
+    await run.finish();
+    return { success: true, status: out.status, node, runId: run.id, ...(restore ? { restore } : {}) };
+  } catch (err) {
+    await run.finish().catch(() => undefined);
+    if (err instanceof NodeExecutionError && err.cause instanceof TaskExitError) {
+      console.error(`[dagcache] ${node} failed (${err.cause.message}); nothing was stored`);
+    } else {
+      console.error(`[dagcache] ${node}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    return { success: false, status: 'failed', node, runId: run.id };
+  } finally {
+    await cache.close();
+  }
+}
+
+function runnerOf(options: RunExecutorSchema, root: string) {
+  if (options.executor) {
+    return {
+      kind: 'executor' as const,
+      executor: options.executor,
+      version: executorPackageVersion(options.executor, root),
+    };
+  }
+  if (commandsOf(options).length === 0) {
+    throw new Error('@dagcache/nx:run needs `command`, `commands` or `executor`');
+  }
+  return { kind: 'command' as const };
+}
+
+/** The shell commands of the options, with Nx's forwarded arguments appended (as nx:run-commands does). */
+export function commandsOf(options: RunExecutorSchema): string[] {
+  const list = [
+    ...(options.command ? [options.command] : []),
+    ...(options.commands ?? []).map((c) => (typeof c === 'string' ? c : c.command)),
+  ];
+  const extra = (options.__unparsed__ ?? []).join(' ');
+  return extra ? list.map((c) => `${c} ${extra}`) : list;
+}
+
+async function execute(
+  options: RunExecutorSchema,
+  context: ExecutorContext,
+  root: string,
+  projectRoot: string,
+): Promise<ProcessResult> {
+  if (options.executor) return runInnerExecutor(options.executor, options.options ?? {}, context);
+  const cwd = options.cwd
+    ? resolve(root, resolveTokens(options.cwd, { projectRoot, projectName: context.projectName! }))
+    : root;
+  // As nx:run-commands does: the workspace's node_modules/.bin comes first on PATH (so `tsc` is the local one).
+  const env = {
+    ...process.env,
+    PATH: [join(root, 'node_modules', '.bin'), process.env['PATH']].filter(Boolean).join(delimiter),
+  };
+  return runCommands(commandsOf(options), {
+    cwd,
+    env,
+    ...(options.parallel !== undefined ? { parallel: options.parallel } : {}),
+  });
+}

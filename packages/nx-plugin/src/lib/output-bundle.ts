@@ -1,0 +1,107 @@
+import { createHash } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { listFiles } from './workspace-files.js';
+
+/** One output file as stored: workspace-relative path, executable bit and bytes (base64 for the `json` format). */
+export interface StoredFile {
+  path: string;
+  executable: boolean;
+  data: Uint8Array | string;
+}
+
+/** A piece of terminal output captured while the target ran, replayed on a hit. */
+export interface TerminalChunk {
+  stream: 'stdout' | 'stderr';
+  text: string;
+}
+
+/**
+ * What dagcache stores for one Nx task: its output files (and only those) plus the terminal output.
+ * Its data version is {@link fingerprintFiles} of the files, so a rebuild that writes the same bytes
+ * gives the same data version and dependents hit (early cutoff), whatever the log said.
+ */
+export interface OutputBundle {
+  kind: 'dagcache-nx-outputs';
+  version: 1;
+  /** Workspace-relative output paths/globs the files were collected from (what a restore replaces). */
+  outputs: string[];
+  files: StoredFile[];
+  terminal: TerminalChunk[];
+  exitCode: 0;
+}
+
+/** Path, executable bit and content hash of a file: all a data version needs. */
+export interface FileDigest {
+  path: string;
+  executable: boolean;
+  sha256: string;
+}
+
+const sha256 = (bytes: Uint8Array | string) => createHash('sha256').update(bytes).digest('hex');
+
+/** The bytes of a stored file, whichever format stored it. */
+export function fileBytes(f: StoredFile): Uint8Array {
+  return typeof f.data === 'string' ? Buffer.from(f.data, 'base64') : f.data;
+}
+
+/**
+ * The data version of a task's outputs: SHA-256 over the sorted (path, executable, content hash) list
+ * and the exit status (hex with a prefix: a name core's result store accepts). Paths are workspace-relative, so two checkouts in different folders agree.
+ *
+ * @example
+ * ```ts
+ * fingerprintFiles([{ path: 'libs/a/dist/index.js', executable: false, sha256: '…' }]); // 'nxout_3f…'
+ * ```
+ */
+export function fingerprintFiles(files: readonly FileDigest[]): string {
+  const h = createHash('sha256').update('dagcache-nx-outputs/v1\0exit=0\n');
+  for (const f of [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
+    h.update(`${f.path}\0${f.executable ? 1 : 0}\0${f.sha256}\n`);
+  }
+  return `nxout_${h.digest('hex')}`;
+}
+
+/** Digests of the files in a bundle. */
+export function digestsOfBundle(bundle: OutputBundle): FileDigest[] {
+  return bundle.files.map((f) => ({ path: f.path, executable: f.executable, sha256: sha256(fileBytes(f)) }));
+}
+
+/** Reads the files that match the outputs now (after a run) into bundle entries. */
+export async function readOutputFiles(
+  root: string,
+  outputs: readonly string[],
+  encoding: 'binary' | 'base64',
+): Promise<StoredFile[]> {
+  const paths = await listFiles(root, outputs);
+  return Promise.all(
+    paths.map(async (path) => {
+      const abs = join(root, path);
+      const [bytes, info] = await Promise.all([readFile(abs), stat(abs)]);
+      return {
+        path,
+        executable: (info.mode & 0o111) !== 0,
+        data: encoding === 'base64' ? bytes.toString('base64') : new Uint8Array(bytes),
+      };
+    }),
+  );
+}
+
+/** Digests of the files that match the outputs on disk now (for dependency data versions and restore checks). */
+export async function digestOutputsOnDisk(root: string, outputs: readonly string[]): Promise<FileDigest[]> {
+  const paths = await listFiles(root, outputs);
+  return Promise.all(
+    paths.map(async (path) => {
+      const abs = join(root, path);
+      const [bytes, info] = await Promise.all([readFile(abs), stat(abs)]);
+      return { path, executable: (info.mode & 0o111) !== 0, sha256: sha256(bytes) };
+    }),
+  );
+}
+
+/** Type guard for a value read back from the result store. */
+export function isOutputBundle(value: unknown): value is OutputBundle {
+  return (
+    typeof value === 'object' && value !== null && (value as OutputBundle).kind === 'dagcache-nx-outputs'
+  );
+}
