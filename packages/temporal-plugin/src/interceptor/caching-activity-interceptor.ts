@@ -1,0 +1,117 @@
+import { NodeExecutionError } from '@dagcache/core';
+import type { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import type { ActivityExecuteInput, ActivityInboundCallsInterceptor, Next } from '@temporalio/worker';
+import { readLineage } from '../lineage/lineage-header.js';
+import { findUnencodable } from '../payload/find-unencodable.js';
+import { decodeValue, encodeValue, isStoredPayload } from '../payload/stored-payload.js';
+import { runGroupOf } from '../runs/run-registry.js';
+import type { CachingRuntime } from './caching-runtime.js';
+
+/** `ApplicationFailure.type` of the failure raised for an argument the payload converter cannot encode. */
+export const UNHASHABLE_ARGUMENT = 'DagcacheUnhashableArgument';
+
+/** Marks an argument the payload converter could not encode (internal). */
+class UnencodableArgument {
+  constructor(
+    readonly path: string,
+    readonly cause: unknown,
+  ) {}
+}
+
+/**
+ * Activity inbound interceptor that serves an activity call from the cache or runs it and stores the
+ * result. It only translates: the key, the behavior, the store and the events are core's (`run.node`).
+ *
+ * The key is made of the activity type, its code version and one dependency per argument (`arg0`, `arg1`…,
+ * fingerprints of the argument as the payload converter encodes it), plus upstream versions when lineage is
+ * on. Attempt numbers, workflow ids and run ids are deliberately not part of it.
+ */
+export class CachingActivityInterceptor implements ActivityInboundCallsInterceptor {
+  constructor(
+    private readonly ctx: Context,
+    private readonly runtime: CachingRuntime,
+  ) {}
+
+  async execute(input: ActivityExecuteInput, next: Next<ActivityInboundCallsInterceptor, 'execute'>): Promise<unknown> {
+    const info = this.ctx.info;
+    const name = info.activityType;
+    const onError = (message: string, error: unknown) => this.ctx.log.warn(message, { error: String(error) });
+    const { cache, runs } = await this.runtime.ready(onError);
+
+    let dependencies: Record<string, string>;
+    try {
+      dependencies = this.argumentVersions(cache, input.args);
+    } catch (err) {
+      if (!(err instanceof UnencodableArgument)) throw err;
+      if (this.runtime.options.unhashable?.[name] === 'recompute') {
+        // Opted in to "always run": without a fingerprint there is no key, so core is not asked at all.
+        this.ctx.log.info(`dagcache: ${name} runs uncached: ${err.path} cannot be fingerprinted`);
+        return next(input);
+      }
+      throw ApplicationFailure.create({
+        type: UNHASHABLE_ARGUMENT,
+        nonRetryable: true,
+        message:
+          `dagcache: activity "${name}": argument ${err.path} cannot be encoded by the payload converter, ` +
+          `so it has no fingerprint (${err.cause instanceof Error ? err.cause.message : String(err.cause)}). ` +
+          `Pass plain data, or set unhashable: { ${name}: 'recompute' } to always run it uncached.`,
+        cause: err.cause instanceof Error ? err.cause : undefined,
+      });
+    }
+    if (this.runtime.options.lineage) {
+      const lineage = readLineage(input.headers) ?? {};
+      for (const [upstream, version] of Object.entries(lineage)) dependencies[`upstream.${upstream}`] = version;
+    }
+
+    const format = this.runtime.format(name);
+    const converter = this.runtime.converter;
+    let produced: { value: unknown } | undefined;
+    const { run, release } = runs.acquire(runGroupOf(info), name);
+    try {
+      const outcome = await run.node({
+        name,
+        codeVersion: this.runtime.codeVersion(cache, name),
+        dependencies,
+        format: format === 'payload' ? 'pickle' : format,
+        details: {
+          activityId: info.activityId,
+          attempt: info.attempt,
+          ...(info.workflowExecution ? { workflowId: info.workflowExecution.workflowId } : {}),
+          resultFormat: format,
+        },
+        execute: async () => {
+          const value = await next(input);
+          produced = { value };
+          return format === 'payload' ? encodeValue(converter, value) : value;
+        },
+      });
+      if (produced) return produced.value;
+      if (format !== 'payload') return outcome.value;
+      if (!isStoredPayload(outcome.value)) {
+        throw new Error(`dagcache: activity "${name}": the stored result is not a Temporal payload`);
+      }
+      return decodeValue(converter, outcome.value);
+    } catch (err) {
+      // Temporal must see the activity's own failure (ApplicationFailure, CancelledFailure…) unchanged.
+      if (err instanceof NodeExecutionError) throw err.cause;
+      throw err;
+    } finally {
+      release();
+    }
+  }
+
+  private argumentVersions(cache: { versionData(value: unknown): string }, args: readonly unknown[]) {
+    const dependencies: Record<string, string> = {};
+    args.forEach((arg, i) => {
+      let encoded;
+      try {
+        encoded = encodeValue(this.runtime.converter, arg);
+      } catch (cause) {
+        throw new UnencodableArgument(findUnencodable(this.runtime.converter, arg, `arg${i}`), cause);
+      }
+      dependencies[`arg${i}`] = cache.versionData(encoded);
+    });
+    return dependencies;
+  }
+}

@@ -1,0 +1,104 @@
+import { ConfigError, openCache } from '@dagcache/core';
+import type { PayloadConverter } from '@temporalio/common';
+import { defaultPayloadConverter } from '@temporalio/common';
+import type { ActivityResultFormat, CachingInterceptorOptions, DagcacheCache } from '../options.js';
+import { RunRegistry } from '../runs/run-registry.js';
+
+/** Core's own options (forwarded to `openCache`), which cannot apply to a cache someone else opened. */
+const CACHE_OPTION_KEYS = [
+  'path',
+  'metadataStore',
+  'resultDir',
+  'formatOptions',
+  'logToFile',
+  'fileDir',
+  'default',
+  'recompute',
+  'disable',
+  'ignore',
+  'defaultBehavior',
+  'defaultLoaderBehavior',
+  'defaultSaverBehavior',
+] as const;
+
+/** Used when an activity has no declared version, no build id and no known source. */
+export const UNVERSIONED = 'unversioned';
+
+/**
+ * What every activity call of one worker shares: the open cache, the open runs, the payload converter and
+ * the code versions. Opened lazily on the first activity call, because interceptor factories are synchronous.
+ */
+export class CachingRuntime {
+  converter: PayloadConverter;
+  private opened: Promise<{ cache: DagcacheCache; runs: RunRegistry }> | undefined;
+  private readonly codeVersions = new Map<string, string>();
+  private closed = false;
+
+  constructor(public options: CachingInterceptorOptions) {
+    if (options.cache) {
+      const ignored = CACHE_OPTION_KEYS.filter((k) => options[k] !== undefined);
+      // Behavior lists are resolved by core from the options the cache was opened with: silently dropping
+      // them here would cache activities the user asked to recompute.
+      if (ignored.length) {
+        throw new ConfigError(
+          `dagcache temporal: pass ${ignored.join(', ')} to openCache() when you give an open \`cache\`, not to the interceptors`,
+        );
+      }
+    }
+    this.converter = options.payloadConverter ?? defaultPayloadConverter;
+  }
+
+  /**
+   * Fills in what the worker knows and the user did not say (its activities, its payload converter).
+   * Only before the first activity call: keys must not change under a running worker.
+   */
+  adopt(defaults: Pick<CachingInterceptorOptions, 'activities' | 'payloadConverter'>): void {
+    if (this.opened) return;
+    this.options = {
+      ...this.options,
+      activities: this.options.activities ?? defaults.activities,
+      payloadConverter: this.options.payloadConverter ?? defaults.payloadConverter,
+    };
+    this.converter = this.options.payloadConverter ?? defaultPayloadConverter;
+  }
+
+  /** The open cache and run registry (opening the cache on first use). */
+  ready(onError: (message: string, error: unknown) => void): Promise<{ cache: DagcacheCache; runs: RunRegistry }> {
+    if (this.closed) return Promise.reject(new Error('dagcache: the caching interceptors were closed'));
+    this.opened ??= (async () => {
+      const { cache: given, versions: _v, buildId: _b, activities: _a, formats: _f, payloadConverter: _p,
+        unhashable: _u, lineage: _l, maxOpenRuns: _m, ...cacheOptions } = this.options;
+      const cache = given ?? (await openCache(cacheOptions));
+      return { cache, runs: new RunRegistry(cache, this.options.maxOpenRuns ?? 64, onError) };
+    })();
+    return this.opened;
+  }
+
+  /** Code version of an activity: declared per activity, else the build id, else its source, else a constant. */
+  codeVersion(cache: DagcacheCache, activityType: string): string {
+    let version = this.codeVersions.get(activityType);
+    if (version === undefined) {
+      const fn = (this.options.activities as Record<string, unknown> | undefined)?.[activityType];
+      version =
+        this.options.versions?.[activityType] ??
+        this.options.buildId ??
+        (typeof fn === 'function' ? cache.versionCode(fn as (...args: unknown[]) => unknown) : UNVERSIONED);
+      this.codeVersions.set(activityType, version);
+    }
+    return version;
+  }
+
+  format(activityType: string): ActivityResultFormat {
+    return this.options.formats?.[activityType] ?? 'payload';
+  }
+
+  /** Finishes open runs; closes the cache only if these interceptors opened it. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const opened = await this.opened?.catch(() => undefined);
+    if (!opened) return;
+    await opened.runs.close();
+    if (!this.options.cache) await opened.cache.close();
+  }
+}
