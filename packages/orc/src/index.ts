@@ -15,3 +15,6 @@ export type { ColumnStatistics } from './proto/messages.js';
 export { parseSchema, typeToString, type OrcType, type OrcField, type PrimitiveKind } from './schema.js';
 export type { ColumnVector } from './vector.js';
 export { formatDecimal, vectorToValues, type OrcValue } from './rows.js';
+export { writeOrc, type WriteOptions } from './writer/writer.js';
+export { valuesToVector } from './writer/from-values.js';
+export type { Compression } from './codec/index.js';

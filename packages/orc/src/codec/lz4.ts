@@ -58,5 +58,6 @@ export function lz4Decompress(src: Uint8Array, maxOutput: number): Uint8Array {
 export function lz4Compress(src: Uint8Array): Uint8Array {
   const dst = new Uint8Array(lz4js.compressBound(src.length));
   const n = lz4js.compressBlock(src, dst, 0, src.length, new Uint32Array(1 << 16));
-  return dst.subarray(0, n);
+  // lz4js returns 0 when it found no match: the caller then stores the chunk uncompressed.
+  return n === 0 ? src : dst.subarray(0, n);
 }

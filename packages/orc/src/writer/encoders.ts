@@ -1,0 +1,217 @@
+/**
+ * Run-length encoders: byte RLE, boolean RLE and integer RLE v2 (short repeat, direct and delta
+ * sub-encodings; the writer never needs patched base, which only makes some outlier-heavy runs smaller).
+ */
+import { closestFixedBits } from '../rle/int-rle.js';
+import { ByteSink } from './sink.js';
+
+/** Byte RLE of `n` bytes. */
+export function encodeByteRle(values: ArrayLike<number>, n: number, out = new ByteSink(n + 16)): ByteSink {
+  let i = 0;
+  while (i < n) {
+    // Find a run of identical bytes.
+    let run = 1;
+    const v = values[i]! & 0xff;
+    while (i + run < n && run < 130 && (values[i + run]! & 0xff) === v) run++;
+    if (run >= 3) {
+      out.byte(run - 3);
+      out.byte(v);
+      i += run;
+      continue;
+    }
+    // Literals until a run of 3 starts (at most 128).
+    let j = i;
+    while (j < n && j - i < 128) {
+      if (j + 2 < n && (values[j]! & 0xff) === (values[j + 1]! & 0xff) && (values[j]! & 0xff) === (values[j + 2]! & 0xff))
+        break;
+      j++;
+    }
+    out.byte(256 - (j - i));
+    for (let k = i; k < j; k++) out.byte(values[k]! & 0xff);
+    i = j;
+  }
+  return out;
+}
+
+/** Boolean RLE of `n` 0/1 values (bits most significant first, then byte RLE). */
+export function encodeBoolRle(values: ArrayLike<number>, n: number): Uint8Array {
+  const bytes = new Uint8Array(Math.ceil(n / 8));
+  for (let i = 0; i < n; i++) if (values[i]) bytes[i >> 3]! |= 0x80 >> (i & 7);
+  return encodeByteRle(bytes, bytes.length).finish();
+}
+
+const WIDTH_CODE = new Map<number, number>();
+[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 26, 28, 30, 32, 40, 48, 56, 64].forEach(
+  (w, i) => WIDTH_CODE.set(w, i),
+);
+
+function bitsFor(v: number): number {
+  // v is a non-negative safe integer
+  if (v === 0) return 0;
+  if (v < 2 ** 31) return 32 - Math.clz32(v);
+  return 31 + bitsFor(Math.floor(v / 2 ** 31));
+}
+
+const zz = (v: number) => (v < 0 ? -2 * v - 1 : 2 * v);
+
+class BitWriter {
+  private cur = 0;
+  private used = 0;
+  constructor(private out: ByteSink) {}
+  write(v: number, width: number): void {
+    // v < 2^53, width ≤ 64: emit from the most significant bit down.
+    let left = width;
+    while (left > 0) {
+      const space = 8 - this.used;
+      const take = Math.min(space, left);
+      const shift = left - take;
+      const bits = shift >= 32 ? Math.floor(v / 2 ** shift) % (1 << take) : Math.floor(v / 2 ** shift) & ((1 << take) - 1);
+      this.cur |= bits << (space - take);
+      this.used += take;
+      left -= take;
+      if (this.used === 8) {
+        this.out.byte(this.cur);
+        this.cur = 0;
+        this.used = 0;
+      }
+    }
+  }
+  flush(): void {
+    if (this.used > 0) {
+      this.out.byte(this.cur);
+      this.cur = 0;
+      this.used = 0;
+    }
+  }
+}
+
+/**
+ * Integer RLE v2 of `n` integers with |v| < 2^52 (so zigzag stays exact in doubles). Runs of equal values become short repeats (3–10) or
+ * fixed deltas; other stretches become delta runs when monotonic and smaller, else direct runs.
+ */
+export function encodeIntV2(values: ArrayLike<number>, n: number, signed: boolean, out = new ByteSink(n + 16)): ByteSink {
+  const bw = new BitWriter(out);
+  let i = 0;
+  while (i < n) {
+    const v = values[i]!;
+    let run = 1;
+    while (i + run < n && run < 512 && values[i + run] === v) run++;
+    if (run >= 3) {
+      const u = signed ? zz(v) : v;
+      if (run <= 10) {
+        const w = Math.max(1, Math.ceil(bitsFor(u) / 8));
+        out.byte((w - 1) << 3 | (run - 3));
+        for (let k = w - 1; k >= 0; k--) out.byte(Math.floor(u / 2 ** (8 * k)) & 0xff);
+      } else {
+        // delta run with a zero fixed delta
+        out.byte(0xc0 | ((run - 1) >> 8));
+        out.byte((run - 1) & 0xff);
+        out.varint(u);
+        out.byte(0); // zigzag(0)
+      }
+      i += run;
+      continue;
+    }
+    // Literal stretch: up to 512 values, ending before a run of 3 equal values.
+    let j = i;
+    while (j < n && j - i < 512) {
+      if (j + 2 < n && values[j] === values[j + 1] && values[j] === values[j + 2]) break;
+      j++;
+    }
+    writeLiterals(values, i, j - i, signed, out, bw);
+    i = j;
+  }
+  return out;
+}
+
+function writeLiterals(values: ArrayLike<number>, start: number, len: number, signed: boolean, out: ByteSink, bw: BitWriter) {
+  // Direct width.
+  let maxZ = 0;
+  for (let k = 0; k < len; k++) {
+    const v = values[start + k]!;
+    const u = signed ? zz(v) : v;
+    if (u > maxZ) maxZ = u;
+  }
+  const directWidth = closestFixedBits(Math.max(1, bitsFor(maxZ)));
+  const directBytes = Math.ceil((len * directWidth) / 8);
+  // Delta: monotonic, with deltas fitting a safe integer.
+  if (len >= 3) {
+    const first = values[start + 1]! - values[start]!;
+    let inc = first >= 0;
+    let dec = first <= 0;
+    let maxD = 0;
+    for (let k = 2; k < len; k++) {
+      const d = values[start + k]! - values[start + k - 1]!;
+      if (d > 0) dec = false;
+      if (d < 0) inc = false;
+      const a = Math.abs(d);
+      if (a > maxD) maxD = a;
+    }
+    if ((inc || dec) && Math.abs(first) < 2 ** 51 && maxD <= Number.MAX_SAFE_INTEGER) {
+      let w = maxD === 0 ? 0 : closestFixedBits(bitsFor(maxD));
+      if (w === 1) w = 2; // width code 0 means "fixed delta" in a delta run
+      const deltaBytes = Math.ceil(((len - 2) * w) / 8) + 10;
+      if (deltaBytes < directBytes) {
+        const code = w === 0 ? 0 : WIDTH_CODE.get(w)!;
+        out.byte(0xc0 | (code << 1) | ((len - 1) >> 8));
+        out.byte((len - 1) & 0xff);
+        const base = values[start]!;
+        out.varint(signed ? zz(base) : base);
+        out.varint(zz(first));
+        if (w > 0) {
+          for (let k = 2; k < len; k++) bw.write(Math.abs(values[start + k]! - values[start + k - 1]!), w);
+          bw.flush();
+        }
+        return;
+      }
+    }
+  }
+  const code = WIDTH_CODE.get(directWidth)!;
+  out.byte(0x40 | (code << 1) | ((len - 1) >> 8));
+  out.byte((len - 1) & 0xff);
+  for (let k = 0; k < len; k++) {
+    const v = values[start + k]!;
+    bw.write(signed ? zz(v) : v, directWidth);
+  }
+  bw.flush();
+}
+
+// Zigzag doubles magnitudes, so the number path is exact only below 2^52.
+const SAFE = 2n ** 52n - 1n;
+
+/**
+ * Integer RLE v2 of 64-bit values. Values within ±2^53 go through encodeIntV2; otherwise direct runs of
+ * zigzagged 64-bit values are written (valid RLE v2, just not the tightest).
+ */
+export function encodeIntV2Big(values: BigInt64Array, n: number, signed: boolean): Uint8Array {
+  let safe = true;
+  for (let i = 0; i < n; i++) {
+    const v = values[i]!;
+    if (v > SAFE || v < -SAFE) {
+      safe = false;
+      break;
+    }
+  }
+  if (safe) {
+    const nums = new Float64Array(n);
+    for (let i = 0; i < n; i++) nums[i] = Number(values[i]!);
+    return encodeIntV2(nums, n, signed).finish();
+  }
+  const out = new ByteSink(n * 8 + 16);
+  for (let i = 0; i < n; i += 512) {
+    const len = Math.min(512, n - i);
+    out.byte(0x40 | (31 << 1) | ((len - 1) >> 8));
+    out.byte((len - 1) & 0xff);
+    for (let k = 0; k < len; k++) {
+      const v = values[i + k]!;
+      let u = signed ? BigInt.asUintN(64, (v << 1n) ^ (v >> 63n)) : BigInt.asUintN(64, v);
+      const bytes = new Uint8Array(8);
+      for (let b = 7; b >= 0; b--) {
+        bytes[b] = Number(u & 0xffn);
+        u >>= 8n;
+      }
+      out.bytes(bytes);
+    }
+  }
+  return out.finish();
+}
