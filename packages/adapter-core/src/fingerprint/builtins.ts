@@ -78,7 +78,8 @@ const encodeSet = (s: Set<unknown>, enc: EncoderApi): void => enc.beginSet(s);
 function unhashable(family: string, why: string): BuiltinHandler {
   return (value: never, enc: EncoderApi) => {
     const actual = constructorName(Object.getPrototypeOf(value) as object | null);
-    if (actual && actual !== family && actual !== 'Object') enc.unhashable(actual, `a ${family}: ${why}`);
+    if (actual && actual !== family && actual !== 'Object')
+      enc.unhashable(actual, `${/^[AEIOU]/.test(family) ? 'an' : 'a'} ${family}: ${why}`);
     enc.unhashable(family, why);
   };
 }

@@ -20,6 +20,7 @@ import {
   TAG_NULL,
   TAG_OBJECT,
   TAG_SET,
+  TAG_STRING,
   TAG_TRUE,
   TAG_UNDEFINED,
 } from './tags.js';
@@ -48,6 +49,16 @@ const MAX_REPLACEMENTS = 64;
 /** Frames kept between calls; a rare very deep value should not pin its frames forever. */
 const KEEP_FRAMES = 1024;
 
+// The header is encoded like any string (tag, length, bytes), once.
+const header = (() => {
+  const bytes = Buffer.from(FORMAT_HEADER, 'utf8');
+  const out = Buffer.alloc(5 + bytes.length);
+  out[0] = TAG_STRING;
+  out.writeUInt32LE(bytes.length, 1);
+  bytes.copy(out, 5);
+  return out;
+})();
+
 class Frame {
   kind = 0;
   obj: object | null = null;
@@ -70,6 +81,7 @@ interface Resolved {
   readonly user: RegisteredHandler | undefined;
   readonly builtin: BuiltinHandler | null;
   readonly name: string;
+  readonly plain: boolean;
 }
 
 // Which handler a prototype gets is decided once per registry and prototype, and forgotten whenever
@@ -101,6 +113,27 @@ function userHandlerFor(registry: FingerprintRegistry, proto: object): Registere
   return undefined;
 }
 
+/**
+ * Sorts keys by UTF-16 code units (what `Array.prototype.sort` does for strings). Records have a handful
+ * of keys, where an insertion sort with `<` beats the built-in sort and its generic comparator.
+ */
+function sortKeys(keys: string[]): void {
+  const n = keys.length;
+  if (n > 16) {
+    keys.sort();
+    return;
+  }
+  for (let i = 1; i < n; i++) {
+    const k = keys[i]!;
+    let j = i - 1;
+    while (j >= 0 && keys[j]! > k) {
+      keys[j + 1] = keys[j]!;
+      j--;
+    }
+    keys[j + 1] = k;
+  }
+}
+
 export class Encoder implements EncoderApi {
   sink: HashSink;
   private readonly rootSink = new HashSink();
@@ -123,7 +156,7 @@ export class Encoder implements EncoderApi {
     const sink = this.rootSink;
     sink.reset();
     this.sink = sink;
-    sink.string(FORMAT_HEADER);
+    sink.bytes(header);
     try {
       this.visit(value);
       this.drain();
@@ -210,23 +243,19 @@ export class Encoder implements EncoderApi {
       return;
     }
     const proto = Object.getPrototypeOf(o) as object | null;
-    if (proto === Object.prototype || proto === null) {
-      const method = (o as { [fingerprintSymbol]?: unknown })[fingerprintSymbol];
-      if (typeof method === 'function') return this.viaMethod(o, method, proto);
-      const keys = Object.keys(o);
-      if (keys.length > 1) keys.sort();
-      this.beginObject(o, keys);
-      return;
-    }
+    if (proto === Object.prototype || proto === null) return this.visitPlain(o, proto);
     let r = this.byProto.get(proto);
     if (r === undefined) {
       r = {
         user: userHandlerFor(this.registry, proto),
         builtin: builtinHandlerFor(proto, o),
         name: constructorName(proto),
+        // Another realm's Object.prototype (a vm context): its objects are plain objects too.
+        plain: Object.getPrototypeOf(proto) === null && constructorName(proto) === 'Object',
       };
       this.byProto.set(proto, r);
     }
+    if (r.plain) return this.visitPlain(o, proto);
     if (r.user !== undefined) {
       const replacement = r.user.handler(o);
       sink.u8(TAG_CUSTOM);
@@ -235,7 +264,7 @@ export class Encoder implements EncoderApi {
       return;
     }
     const method = (o as { [fingerprintSymbol]?: unknown })[fingerprintSymbol];
-    if (typeof method === 'function') return this.viaMethod(o, method, proto);
+    if (typeof method === 'function') return this.viaMethod(o, method as (this: object) => unknown, proto);
     if (r.builtin !== null) {
       (r.builtin as (value: object, enc: EncoderApi) => void)(o, this);
       return;
@@ -244,11 +273,19 @@ export class Encoder implements EncoderApi {
     sink.u8(TAG_INSTANCE);
     sink.string(r.name);
     const keys = Object.keys(o);
-    if (keys.length > 1) keys.sort();
+    if (keys.length > 1) sortKeys(keys);
     this.beginObject(o, keys);
   }
 
-  private viaMethod(o: object, method: Function, proto: object | null): void {
+  private visitPlain(o: object, proto: object | null): void {
+    const method = (o as { [fingerprintSymbol]?: unknown })[fingerprintSymbol];
+    if (typeof method === 'function') return this.viaMethod(o, method as (this: object) => unknown, proto);
+    const keys = Object.keys(o);
+    if (keys.length > 1) sortKeys(keys);
+    this.beginObject(o, keys);
+  }
+
+  private viaMethod(o: object, method: (this: object) => unknown, proto: object | null): void {
     const replacement: unknown = method.call(o);
     this.sink.u8(TAG_CUSTOM);
     this.sink.string(constructorName(proto));

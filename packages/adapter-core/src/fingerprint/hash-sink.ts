@@ -1,4 +1,5 @@
-import { createHash, type Hash } from 'node:crypto';
+import * as crypto from 'node:crypto';
+import type { Hash } from 'node:crypto';
 import { TAG_BIGINT, TAG_NUMBER, TAG_STRING, TAG_STRING_UTF16 } from './tags.js';
 
 /** Scratch buffer size: big enough that the hash sees few large updates, small enough to stay in cache. */
@@ -7,6 +8,18 @@ const CHUNK = 64 * 1024;
 const DIRECT_BYTES = 1024;
 /** Strings shorter than this are written by a JS loop when ASCII; crossing into C++ costs more. */
 const SHORT_STRING = 64;
+
+// One-shot hashing (Node ≥ 20.12) skips creating a Hash object, which costs more than hashing a small
+// record; most values fit in one scratch buffer, so most fingerprints never create one.
+const oneShot: ((data: Buffer, encoding: 'base64url') => string) &
+  ((data: Buffer, encoding: 'buffer') => Buffer) =
+  typeof crypto.hash === 'function'
+    ? (((data: Buffer, encoding: 'base64url' | 'buffer') =>
+        crypto.hash('sha256', data, encoding as 'buffer')) as never)
+    : (((data: Buffer, encoding: 'base64url' | 'buffer') => {
+        const h = crypto.createHash('sha256').update(data);
+        return encoding === 'buffer' ? h.digest() : h.digest(encoding);
+      }) as never);
 
 const nanBytes = Buffer.from([0, 0, 0, 0, 0, 0, 0xf8, 0x7f]); // the one NaN we hash (quiet NaN, LE)
 
@@ -22,19 +35,20 @@ const isWellFormed: (s: string) => boolean =
  * byte ranges go to the hash directly. All multi-byte numbers are little-endian, whatever the machine.
  */
 export class HashSink {
-  private hash: Hash = createHash('sha256');
+  /** Created on the first flush: a value that fits the scratch buffer is hashed in one shot. */
+  private hash: Hash | null = null;
   private readonly buf: Buffer = Buffer.allocUnsafe(CHUNK);
   private pos = 0;
 
   /** Starts a fresh hash (sinks are pooled for Map/Set entries). */
   reset(): void {
-    this.hash = createHash('sha256');
+    this.hash = null;
     this.pos = 0;
   }
 
   flush(): void {
     if (this.pos > 0) {
-      this.hash.update(this.buf.subarray(0, this.pos));
+      (this.hash ??= crypto.createHash('sha256')).update(this.buf.subarray(0, this.pos));
       this.pos = 0;
     }
   }
@@ -110,13 +124,13 @@ export class HashSink {
     }
     this.tagU32(TAG_STRING, Buffer.byteLength(s, 'utf8'));
     this.flush();
-    this.hash.update(s, 'utf8');
+    (this.hash ??= crypto.createHash('sha256')).update(s, 'utf8');
   }
 
   private utf16(s: string): void {
     this.tagU32(TAG_STRING_UTF16, s.length * 2);
     this.flush();
-    this.hash.update(Buffer.from(s, 'utf16le'));
+    (this.hash ??= crypto.createHash('sha256')).update(Buffer.from(s, 'utf16le'));
   }
 
   private header(at: number, tag: number, n: number): void {
@@ -133,7 +147,7 @@ export class HashSink {
     const n = view.byteLength;
     if (n >= DIRECT_BYTES) {
       this.flush();
-      this.hash.update(view);
+      (this.hash ??= crypto.createHash('sha256')).update(view);
       return;
     }
     if (this.pos + n > CHUNK) this.flush();
@@ -143,12 +157,14 @@ export class HashSink {
 
   /** Final digest as url-safe base64 without padding (43 characters). The sink is spent afterwards. */
   digestBase64Url(): string {
+    if (this.hash === null) return oneShot(this.buf.subarray(0, this.pos), 'base64url');
     this.flush();
     return this.hash.digest('base64url');
   }
 
   /** Final digest as 32 raw bytes (for sorting Map/Set entries). The sink is spent afterwards. */
   digestBytes(): Buffer {
+    if (this.hash === null) return oneShot(this.buf.subarray(0, this.pos), 'buffer');
     this.flush();
     return this.hash.digest();
   }

@@ -49,7 +49,6 @@ describe('arrays', () => {
   });
 
   it('tell holes from undefined, and count length', () => {
-    // eslint-disable-next-line no-sparse-arrays
     expect(fingerprint([1, , 3])).not.toBe(fingerprint([1, undefined, 3]));
     expect(fingerprint(new Array(3))).not.toBe(fingerprint(new Array(2)));
   });
@@ -190,5 +189,23 @@ describe('deep nesting', () => {
       return head;
     };
     expect(fingerprint(make())).toBe(fingerprint(make()));
+  });
+});
+
+describe('values from another realm (vm contexts)', () => {
+  it('hash like the same values from this realm', async () => {
+    const { runInNewContext } = await import('node:vm');
+    const foreign = runInNewContext(
+      '({ o: { b: 2, a: [1, 2] }, d: new Date(0), m: new Map([["k", 1]]), s: new Set([1]), u: new Uint8Array([1]), r: /x/g })',
+    ) as unknown;
+    const local = {
+      o: { b: 2, a: [1, 2] },
+      d: new Date(0),
+      m: new Map([['k', 1]]),
+      s: new Set([1]),
+      u: new Uint8Array([1]),
+      r: /x/g,
+    };
+    expect(fingerprint(foreign)).toBe(fingerprint(local));
   });
 });
