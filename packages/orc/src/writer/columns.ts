@@ -60,24 +60,34 @@ function minMaxInt(vals: ArrayLike<number>, idx: Int32Array, count: number) {
 /** Encodes every column of the tree for rows [start, end) of `v`. */
 export function writeColumns(root: TypeNode, v: ColumnVector, start: number, end: number, opts: ColumnWriteOptions): StripeColumns {
   const out: StripeColumns = { streams: [], encodings: [], stats: [] };
-  writeColumn(root, v, start, end, opts, out);
+  const rows = new Int32Array(end - start);
+  for (let i = 0; i < rows.length; i++) rows[i] = start + i;
+  writeColumn(root, v, rows, opts, out);
   return out;
 }
 
-function writeColumn(node: TypeNode, v: ColumnVector, start: number, end: number, opts: ColumnWriteOptions, out: StripeColumns): void {
+/**
+ * Writes the entries `rows` of `v`. A child column only holds entries where its parent has a value (ORC
+ * stores nothing under a null struct, list or map), so callers pass exactly those entries.
+ */
+function writeColumn(node: TypeNode, v: ColumnVector, rows: Int32Array, opts: ColumnWriteOptions, out: StripeColumns): void {
   const id = node.id;
-  const n = end - start;
+  const n = rows.length;
   const t = node.type;
   // Dense indexes of the non-null entries.
   const idx = new Int32Array(n);
   let count = 0;
   const p = v.present;
-  for (let i = start; i < end; i++) if (!p || p[i]) idx[count++] = i;
+  for (let k = 0; k < n; k++) if (!p || p[rows[k]!]) idx[count++] = rows[k]!;
   const stats: ColumnStatistics = { numberOfValues: count, hasNull: count < n };
   out.stats[id] = stats;
   out.encodings[id] = { kind: EncodingKind.DIRECT, dictionarySize: 0 };
   const stream = (kind: number, data: Uint8Array) => out.streams.push({ column: id, kind, data });
-  if (count < n) stream(StreamKind.PRESENT, encodeBoolRle(p!.subarray(start, end), n));
+  if (count < n) {
+    const bits = new Uint8Array(n);
+    for (let k = 0; k < n; k++) bits[k] = p![rows[k]!]!;
+    stream(StreamKind.PRESENT, encodeBoolRle(bits, n));
+  }
   const v2 = () => (out.encodings[id] = { kind: EncodingKind.DIRECT_V2, dictionarySize: 0 });
 
   switch (t.kind) {
@@ -294,24 +304,33 @@ function writeColumn(node: TypeNode, v: ColumnVector, start: number, end: number
       }
       stream(StreamKind.LENGTH, encodeIntV2(lens, count, false).finish());
       stats.collection = count > 0 ? { minChildren: minC, maxChildren: maxC, totalChildren: totalC } : { totalChildren: 0 };
-      const cs = v.offsets![start]!;
-      const ce = v.offsets![end]!;
-      node.children.forEach((ch, k) => writeColumn(ch, v.children![k]!, cs, ce, opts, out));
+      const childRows = new Int32Array(totalC);
+      let c = 0;
+      for (let k = 0; k < count; k++) {
+        const i = idx[k]!;
+        for (let j = v.offsets![i]!; j < v.offsets![i + 1]!; j++) childRows[c++] = j;
+      }
+      node.children.forEach((ch, k) => writeColumn(ch, v.children![k]!, childRows, opts, out));
       return;
     }
-    case 'struct':
-      node.children.forEach((ch, k) => writeColumn(ch, v.children![k]!, start, end, opts, out));
+    case 'struct': {
+      const present = idx.subarray(0, count);
+      node.children.forEach((ch, k) => writeColumn(ch, v.children![k]!, present, opts, out));
       return;
+    }
     case 'union': {
       const tags = new Uint8Array(count);
       for (let k = 0; k < count; k++) tags[k] = v.tags![idx[k]!]!;
       stream(StreamKind.DATA, encodeByteRle(tags, count).finish());
-      // Each variant's entries for these rows form one contiguous range of its child vector.
-      const before = new Array<number>(node.children.length).fill(0);
-      for (let i = 0; i < start; i++) if (!p || p[i]) before[v.tags![i]!]!++;
       const within = new Array<number>(node.children.length).fill(0);
       for (let k = 0; k < count; k++) within[tags[k]!]!++;
-      node.children.forEach((ch, k) => writeColumn(ch, v.children![k]!, before[k]!, before[k]! + within[k]!, opts, out));
+      const childRows = within.map((w) => new Int32Array(w));
+      within.fill(0);
+      for (let k = 0; k < count; k++) {
+        const tag = tags[k]!;
+        childRows[tag]![within[tag]!++] = v.unionOffsets![idx[k]!]!;
+      }
+      node.children.forEach((ch, k) => writeColumn(ch, v.children![k]!, childRows[k]!, opts, out));
       return;
     }
   }

@@ -140,16 +140,20 @@ function writeLiterals(values: ArrayLike<number>, start: number, len: number, si
     let inc = first >= 0;
     let dec = first <= 0;
     let maxD = 0;
+    let fixed = true;
     for (let k = 2; k < len; k++) {
       const d = values[start + k]! - values[start + k - 1]!;
       if (d > 0) dec = false;
       if (d < 0) inc = false;
+      if (d !== first) fixed = false;
       const a = Math.abs(d);
       if (a > maxD) maxD = a;
     }
-    if ((inc || dec) && Math.abs(first) < 2 ** 51 && maxD <= Number.MAX_SAFE_INTEGER) {
-      let w = maxD === 0 ? 0 : closestFixedBits(bitsFor(maxD));
-      if (w === 1) w = 2; // width code 0 means "fixed delta" in a delta run
+    // Readers take the direction from the first delta's sign, so a zero first delta must mean increasing.
+    if ((inc || (dec && first !== 0)) && Math.abs(first) < 2 ** 51 && maxD <= Number.MAX_SAFE_INTEGER) {
+      // Width 0 means every delta equals the first; width code 0 is taken by that, so 1 becomes 2.
+      let w = fixed ? 0 : closestFixedBits(bitsFor(maxD));
+      if (w === 1) w = 2;
       const deltaBytes = Math.ceil(((len - 2) * w) / 8) + 10;
       if (deltaBytes < directBytes) {
         const code = w === 0 ? 0 : WIDTH_CODE.get(w)!;
