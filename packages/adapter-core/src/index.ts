@@ -22,6 +22,7 @@ export { MetadataStore, type MetadataEntry, type RunSummary, type LatestEntry } 
 export { ResultStore, type ResultEntry } from './stores/result-store.js';
 export { keyvFactoryFor, type KeyvFactory, type MetadataStoreOption } from './stores/keyv-factory.js';
 export { Builder } from './driver/builder.js';
+export type { NodeInput } from './driver/graph.js';
 export { Driver, type ExecuteOptions } from './driver/driver.js';
 export { DriverCache } from './driver/driver-cache.js';
 export { node, extractFields, type NodeDefinition, type MultiNodeDefinition, type NodeOptions, type NodeCacheOptions } from './driver/node-definition.js';

@@ -78,7 +78,7 @@ export async function openCache(options: CacheOptions = {}): Promise<Cache> {
     resolve(path, 'meta.sqlite'),
   );
   const metadataStore = new MetadataStore(factory);
-  const resultStore = new ResultStore(resolve(options.resultDir ?? resolve(path, 'results')));
+  const resultStore = await ResultStore.open(resolve(options.resultDir ?? resolve(path, 'results')));
   const summaries = await metadataStore.listRuns();
   return new Cache(path, options, metadataStore, resultStore, summaries.map((s) => s.runId));
 }
@@ -245,6 +245,6 @@ export class Cache {
   }
 
   async close(): Promise<void> {
-    await this.metadataStore.close();
+    await Promise.all([this.metadataStore.close(), this.resultStore.close()]);
   }
 }

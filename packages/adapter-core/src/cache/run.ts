@@ -2,11 +2,12 @@ import { join } from 'node:path';
 import { composeCacheKey, sortedParts } from '../cache-key/cache-key.js';
 import type { CachingBehavior } from '../behavior/caching-behavior.js';
 import { resolveBehavior, type ResolvedBehavior } from '../behavior/resolve-behavior.js';
-import { CorruptResultError, NodeExecutionError, UnhashableValueError } from '../errors.js';
+import { CorruptResultError, DagcacheError, NodeExecutionError, UnhashableValueError } from '../errors.js';
 import { CachingEventType, type CachingEvent, type EventActor } from '../events/caching-event.js';
 import { EventLog } from '../events/event-log.js';
 import type { FormatContext, FormatName } from '../formats/result-format.js';
-import { MetadataStore, type LatestEntry } from '../stores/metadata-store.js';
+import { MetadataStore, type LatestEntry, type MetadataEntry } from '../stores/metadata-store.js';
+import type { ResultEntry } from '../stores/result-store.js';
 import type { Cache } from './cache.js';
 import { DISABLED_VERSION, UNHASHABLE_VERSION, isUnmatchable, nodeId } from './markers.js';
 import type {
@@ -47,7 +48,12 @@ export class Run {
   private readonly states = new Map<string, NodeState>();
   private readonly resolved = new Map<string, ResolvedBehavior>();
   private readonly pending = new Set<Promise<unknown>>();
+  private readonly writeErrors: Error[] = [];
   private latest = new Map<string, LatestEntry>();
+  /** Nodes whose latest key was prefetched: with none found, the node never stored a key, so a miss needs no query. */
+  private readonly prefetched = new Set<string>();
+  /** Result entries read by `prefetch`, so lazy hits need no query each. */
+  private known = new Map<string, ResultEntry>();
   private status: RunRecord['status'] = 'running';
   private finishedAt: number | undefined;
 
@@ -87,6 +93,8 @@ export class Run {
    */
   async prefetch(nodes: readonly { nodeName: string; taskId?: string }[]): Promise<void> {
     this.latest = await this.cache.metadataStore.latest(nodes);
+    for (const n of nodes) this.prefetched.add(MetadataStore.latestId(n.nodeName, n.taskId));
+    this.known = await this.cache.resultStore.entries([...this.latest.values()].map((l) => l.dataVersion));
   }
 
   /** Resolves (once per run) and records a node's behavior, emitting RESOLVED_BEHAVIOR. */
@@ -315,10 +323,13 @@ export class Run {
     | { dataVersion: string; value: unknown; loaded: boolean; byteSize?: number; format?: FormatName }
     | undefined
   > {
-    const latest = this.latest.get(MetadataStore.latestId(name, taskId));
+    const latestId = MetadataStore.latestId(name, taskId);
+    const latest = this.latest.get(latestId);
     let dataVersion: string | undefined;
     if (latest && latest.cacheKey === cacheKey) {
       dataVersion = latest.dataVersion;
+    } else if (!latest && this.prefetched.has(latestId)) {
+      dataVersion = undefined;
     } else {
       dataVersion = (await this.cache.metadataStore.get(cacheKey))?.dataVersion;
     }
@@ -331,7 +342,7 @@ export class Run {
     if (load === 'lazy') {
       // The result is read only if something consumes it; existence is checked cheaply now so that
       // a metadata entry pointing at nothing is a miss rather than a surprise later.
-      const entry = await this.cache.resultStore.entry(dataVersion);
+      const entry = this.known.get(dataVersion) ?? (await this.cache.resultStore.entry(dataVersion));
       if (!entry) {
         await this.dropBroken(name, taskId, cacheKey, dataVersion, 'MISSING_RESULT', 'result not found');
         return undefined;
@@ -419,20 +430,26 @@ export class Run {
       mine = true;
       return this.cache.resultStore.set(dv, value, format, ctx);
     });
-    const { entry } = res;
-    const written = mine && res.written;
-    record.byteSize = entry.byteSize;
-    if (written) this.emit('result_store', 'SET_RESULT', name, { taskId, value: dv });
-    await this.cache.metadataStore.set(cacheKey, {
-      dataVersion: dv,
-      nodeName: name,
-      taskId,
-      keyParts: parts,
-      format,
-      runId: this.id,
-      createdAt: Date.now(),
+    record.byteSize = res.entry.byteSize;
+    // The result is encoded (format errors surfaced above); committing it and then its metadata happens
+    // in the background, batched with other nodes' writes, so a key never points at an uncommitted
+    // result. finish() waits for both.
+    const entry: MetadataEntry = { dataVersion: dv, nodeName: name, taskId, keyParts: parts, format, runId: this.id, createdAt: Date.now() };
+    this.track(
+      res.written.then(async (written) => {
+        if (written && mine) this.emit('result_store', 'SET_RESULT', name, { taskId, value: dv });
+        await this.cache.metadataStore.set(cacheKey, entry);
+        this.emit('metadata_store', 'SET_DATA_VERSION', name, { taskId, value: dv });
+      }),
+    );
+  }
+
+  private track(p: Promise<unknown>): void {
+    const guarded = p.catch((err) => {
+      this.writeErrors.push(err as Error);
     });
-    this.emit('metadata_store', 'SET_DATA_VERSION', name, { taskId, value: dv });
+    this.pending.add(guarded);
+    void guarded.finally(() => this.pending.delete(guarded));
   }
 
   private outcome<T>(value: T | undefined, record: NodeRecord, behavior: CachingBehavior, loaded = true): NodeOutcome<T> {
@@ -489,8 +506,17 @@ export class Run {
 
   /** Persists the run record so far; adapters with no natural end (a Temporal worker) call it after each node. */
   async flush(): Promise<void> {
-    await Promise.all(this.pending);
+    while (this.pending.size) {
+      // Commit now instead of waiting for the batch timers: results first, then the metadata that
+      // their commits queue.
+      await this.cache.resultStore.flush();
+      await new Promise((r) => setImmediate(r));
+      await this.cache.metadataStore.flush();
+      await Promise.all(this.pending);
+    }
     await this.cache.metadataStore.putRun(this.toRecord());
+    const err = this.writeErrors.shift();
+    if (err) throw new DagcacheError(`run ${this.id}: a cache write failed: ${err.message}`, { cause: err });
   }
 
   /** Ends the run: waits for pending writes and persists the run record. */

@@ -1,123 +1,191 @@
 import { createHash } from 'node:crypto';
-import { readdir, readFile, rm, stat, utimes } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CorruptResultError, DagcacheError } from '../errors.js';
 import { getFormat } from '../formats/registry.js';
 import type { FormatContext, FormatName } from '../formats/result-format.js';
 import { writeFileAtomic } from './atomic-write.js';
+import { SqliteDb } from './sqlite-db.js';
 
-/** What the result store knows about each stored result (kept in a sidecar beside the bytes). */
+/** What the result store knows about each stored result. */
 export interface ResultEntry {
   dataVersion: string;
   format: FormatName;
-  /** File holding the bytes, relative to the store folder. */
-  file: string;
+  /** File holding the bytes (relative to the store folder), or null when they are kept in the index. */
+  file: string | null;
   byteSize: number;
   /** SHA-256 of the bytes, hex. Checked on every read. */
   checksum: string;
   createdAt: number;
-  /** Last time the result was read or written (the sidecar's mtime). */
   lastUsedAt: number;
   /** Format metadata needed to decode (e.g. records vs Arrow, CSV schema). */
   meta: Record<string, string>;
 }
 
-type Sidecar = Omit<ResultEntry, 'lastUsedAt'> & { v: 1 };
+interface Row {
+  dv: string;
+  format: string;
+  byte_size: number;
+  checksum: string;
+  created_at: number;
+  last_used_at: number;
+  meta: string;
+  file: string | null;
+  data?: Buffer | null;
+}
+
+/** Results up to this size live inside the index database: one row instead of several file operations. */
+export const INLINE_MAX_BYTES = 256 * 1024;
 
 const DV = /^[A-Za-z0-9_-]{16,128}$/;
+const COLUMNS = 'dv, format, byte_size, checksum, created_at, last_used_at, meta, file';
 
-/** Data versions are url-safe base64; anything else never reaches the file system. */
 function checkDataVersion(dv: string): void {
   if (!DV.test(dv)) throw new DagcacheError(`result store: invalid data version ${JSON.stringify(dv)}`);
 }
 
+const toEntry = (r: Row): ResultEntry => ({
+  dataVersion: r.dv,
+  format: r.format as FormatName,
+  file: r.file,
+  byteSize: r.byte_size,
+  checksum: r.checksum,
+  createdAt: r.created_at,
+  lastUsedAt: r.last_used_at,
+  meta: JSON.parse(r.meta) as Record<string, string>,
+});
+
 /**
  * Content-addressed result store: data version → bytes in a format, so equal results are stored once.
- * Writes are atomic (temp + rename; the sidecar is written last, so a result without a sidecar does not
- * exist); reads verify the checksum, and a bad entry is reported, never served.
+ * An SQLite index (`<dir>/index.sqlite`) knows every result — format, size, checksum, created and
+ * last-used times — so size accounting and eviction cover every format. Small results are stored in
+ * the index itself; large ones as files written atomically (temp + rename) before their row commits, so
+ * a row never points at a partial file. Reads verify the checksum: a bad entry is reported, never served.
+ *
+ * @example
+ * ```ts
+ * const store = await ResultStore.open('.dagcache/results');
+ * await store.set(dv, { a: 1 }, 'json', { nodeName: 'n', fileDir: '/tmp' }).then((r) => r.done);
+ * (await store.get(dv, { nodeName: 'n', fileDir: '/tmp' }))?.value; // { a: 1 }
+ * ```
  */
 export class ResultStore {
-  constructor(readonly dir: string) {}
+  /** Written but not yet committed: readers in this process see them at once. */
+  private readonly pending = new Map<string, { entry: ResultEntry; bytes: Uint8Array }>();
 
-  private paths(dv: string, ext?: string) {
-    checkDataVersion(dv);
-    const folder = join(this.dir, dv.slice(0, 2));
-    return { folder, sidecar: join(folder, `${dv}.meta.json`), data: ext ? join(folder, `${dv}.${ext}`) : '' };
+  private constructor(
+    readonly dir: string,
+    private readonly db: SqliteDb,
+  ) {}
+
+  static async open(dir: string): Promise<ResultStore> {
+    await mkdir(dir, { recursive: true });
+    const db = await SqliteDb.open(join(dir, 'index.sqlite'));
+    await db.run(`CREATE TABLE IF NOT EXISTS results (
+      dv TEXT PRIMARY KEY, format TEXT NOT NULL, byte_size INTEGER NOT NULL, checksum TEXT NOT NULL,
+      created_at INTEGER NOT NULL, last_used_at INTEGER NOT NULL, meta TEXT NOT NULL, file TEXT, data BLOB)`);
+    return new ResultStore(dir, db);
   }
 
-  /** The entry for a data version, or undefined when there is none (or its sidecar is unreadable). */
+  /** The entry for a data version, or undefined when there is none. */
   async entry(dv: string): Promise<ResultEntry | undefined> {
-    const { sidecar } = this.paths(dv);
-    let text: string;
-    let mtime: number;
-    try {
-      const [t, s] = await Promise.all([readFile(sidecar, 'utf8'), stat(sidecar)]);
-      text = t;
-      mtime = s.mtimeMs;
-    } catch {
-      return undefined;
+    checkDataVersion(dv);
+    const p = this.pending.get(dv);
+    if (p) return p.entry;
+    const rows = await this.db.all<Row>(`SELECT ${COLUMNS} FROM results WHERE dv = ?`, [dv]);
+    return rows[0] ? toEntry(rows[0]) : undefined;
+  }
+
+  /** Entries of many data versions in one query (a warm run checks all its hits at once). */
+  async entries(dvs: readonly string[]): Promise<Map<string, ResultEntry>> {
+    const out = new Map<string, ResultEntry>();
+    const ask: string[] = [];
+    for (const dv of new Set(dvs)) {
+      checkDataVersion(dv);
+      const p = this.pending.get(dv);
+      if (p) out.set(dv, p.entry);
+      else ask.push(dv);
     }
-    try {
-      const side = JSON.parse(text) as Sidecar;
-      const { v: _v, ...rest } = side;
-      return { ...rest, lastUsedAt: mtime };
-    } catch {
-      return undefined;
+    for (let i = 0; i < ask.length; i += 5_000) {
+      const rows = await this.db.all<Row>(`SELECT ${COLUMNS} FROM results WHERE dv IN (SELECT value FROM json_each(?))`, [
+        JSON.stringify(ask.slice(i, i + 5_000)),
+      ]);
+      for (const r of rows) out.set(r.dv, toEntry(r));
     }
+    return out;
   }
 
   async has(dv: string): Promise<boolean> {
-    try {
-      await stat(this.paths(dv).sidecar);
-      return true;
-    } catch {
-      return false;
-    }
+    return (await this.entry(dv)) !== undefined;
   }
 
   /**
-   * Encodes and stores a result unless one is already stored for this data version. Encoding happens
-   * first, so a value the format cannot hold fails before anything is written.
-   * Returns the entry and whether it was written now.
+   * Encodes and stores a result unless one is already stored for this data version in this format.
+   * Encoding happens first, so a value the format cannot hold fails before anything is written.
+   * Resolves once the bytes are encoded; `written` resolves, once committed, to whether this call
+   * stored them (false when an equal result was already there).
    */
   async set(
     dv: string,
     value: unknown,
     format: FormatName,
     ctx: FormatContext,
-  ): Promise<{ entry: ResultEntry; written: boolean }> {
-    const existing = await this.entry(dv);
-    if (existing && existing.format === format) return { entry: existing, written: false };
+  ): Promise<{ entry: ResultEntry; written: Promise<boolean> }> {
+    checkDataVersion(dv);
+    const queued = this.pending.get(dv);
+    if (queued && queued.entry.format === format) return { entry: queued.entry, written: Promise.resolve(false) };
     const impl = await getFormat(format);
     const encoded = await impl.encode(value, ctx);
-    return { entry: await this.setBytes(dv, format, impl.extension, encoded.bytes, encoded.meta ?? {}), written: true };
+    if (encoded.bytes.byteLength > INLINE_MAX_BYTES) {
+      // Skip rewriting a large file that is already stored.
+      const existing = await this.entry(dv);
+      if (existing && existing.format === format) return { entry: existing, written: Promise.resolve(false) };
+    }
+    return this.setBytes(dv, format, impl.extension, encoded.bytes, encoded.meta ?? {});
   }
 
-  /** Stores already encoded bytes (used by `set` and by tools copying results between stores). */
+  /** Stores already encoded bytes. Large ones go to a file first; the row is the commit point. */
   async setBytes(
     dv: string,
     format: FormatName,
     extension: string,
     bytes: Uint8Array,
     meta: Record<string, string>,
-  ): Promise<ResultEntry> {
-    const { sidecar, data } = this.paths(dv, extension);
-    const previous = await this.entry(dv);
+  ): Promise<{ entry: ResultEntry; written: Promise<boolean> }> {
+    checkDataVersion(dv);
     const checksum = createHash('sha256').update(bytes).digest('hex');
-    await writeFileAtomic(data, bytes);
-    const side: Sidecar = {
-      v: 1,
+    let file: string | null = null;
+    if (bytes.byteLength > INLINE_MAX_BYTES) {
+      file = join('blobs', dv.slice(0, 2), `${dv}.${extension}`);
+      await writeFileAtomic(join(this.dir, file), bytes);
+    }
+    const now = Date.now();
+    const entry: ResultEntry = {
       dataVersion: dv,
       format,
-      file: data.slice(this.dir.length + 1),
+      file,
       byteSize: bytes.byteLength,
       checksum,
-      createdAt: Date.now(),
+      createdAt: now,
+      lastUsedAt: now,
       meta,
     };
-    await writeFileAtomic(sidecar, JSON.stringify(side));
-    if (previous && previous.file !== side.file) await rm(join(this.dir, previous.file), { force: true });
-    return { ...side, lastUsedAt: side.createdAt };
+    this.pending.set(dv, { entry, bytes });
+    // An equal result in the same format is left as it is (content addressing); another format replaces it.
+    const written = this.db
+      .write(
+        `INSERT INTO results (${COLUMNS}, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT(dv) DO UPDATE SET format=excluded.format, byte_size=excluded.byte_size, checksum=excluded.checksum,
+           created_at=excluded.created_at, last_used_at=excluded.last_used_at, meta=excluded.meta, file=excluded.file,
+           data=excluded.data
+         WHERE results.format <> excluded.format`,
+        [dv, format, bytes.byteLength, checksum, now, now, JSON.stringify(meta), file, file ? null : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)],
+      )
+      .then((changes) => changes > 0)
+      .finally(() => {
+        if (this.pending.get(dv)?.entry === entry) this.pending.delete(dv);
+      });
+    return { entry, written };
   }
 
   /**
@@ -125,71 +193,85 @@ export class ResultStore {
    * `CorruptResultError` when the bytes are missing, do not match their checksum, or cannot be decoded.
    */
   async get(dv: string, ctx: FormatContext): Promise<{ value: unknown; entry: ResultEntry } | undefined> {
-    const entry = await this.entry(dv);
-    if (!entry) return undefined;
-    const bytes = await this.readVerified(entry);
+    checkDataVersion(dv);
+    let entry: ResultEntry;
+    let bytes: Uint8Array;
+    const p = this.pending.get(dv);
+    if (p) {
+      entry = p.entry;
+      bytes = p.bytes;
+    } else {
+      const rows = await this.db.all<Row>(`SELECT ${COLUMNS}, data FROM results WHERE dv = ?`, [dv]);
+      const row = rows[0];
+      if (!row) return undefined;
+      entry = toEntry(row);
+      bytes = await this.readVerified(entry, row.data ?? null);
+      // Last-used time drives eviction; it is written in the background and never fails a read.
+      this.db.write('UPDATE results SET last_used_at = ? WHERE dv = ?', [Date.now(), dv]).catch(() => undefined);
+    }
     const impl = await getFormat(entry.format);
-    let value: unknown;
     try {
-      value = await impl.decode(bytes, entry.meta, ctx);
+      return { value: await impl.decode(bytes, entry.meta, ctx), entry };
     } catch (err) {
       throw new CorruptResultError(
         `result ${dv} (${entry.format}) for node "${ctx.nodeName}" cannot be decoded: ${(err as Error).message}`,
       );
     }
-    const now = new Date();
-    // Last-used time drives eviction; failing to record it must not fail a read.
-    await utimes(this.paths(dv).sidecar, now, now).catch(() => undefined);
-    return { value, entry };
   }
 
   /** The stored bytes after checking them against the checksum. */
-  async readVerified(entry: ResultEntry): Promise<Uint8Array> {
-    let bytes: Buffer;
-    try {
-      bytes = await readFile(join(this.dir, entry.file));
-    } catch {
-      throw new CorruptResultError(`result ${entry.dataVersion}: file ${entry.file} is missing`);
+  async readVerified(entry: ResultEntry, inline?: Buffer | null): Promise<Uint8Array> {
+    let bytes: Buffer | null | undefined = inline;
+    if (entry.file) {
+      try {
+        bytes = await readFile(join(this.dir, entry.file));
+      } catch {
+        throw new CorruptResultError(`result ${entry.dataVersion}: file ${entry.file} is missing`);
+      }
+    } else if (bytes === undefined) {
+      const rows = await this.db.all<{ data: Buffer | null }>('SELECT data FROM results WHERE dv = ?', [entry.dataVersion]);
+      bytes = rows[0]?.data;
     }
+    if (!bytes) throw new CorruptResultError(`result ${entry.dataVersion}: its bytes are missing`);
     const sum = createHash('sha256').update(bytes).digest('hex');
     if (sum !== entry.checksum || bytes.byteLength !== entry.byteSize) {
-      throw new CorruptResultError(`result ${entry.dataVersion}: checksum mismatch in ${entry.file}`);
+      throw new CorruptResultError(`result ${entry.dataVersion}: checksum mismatch${entry.file ? ` in ${entry.file}` : ''}`);
     }
     return bytes;
   }
 
   async delete(dv: string): Promise<void> {
     const entry = await this.entry(dv);
-    const { sidecar } = this.paths(dv);
-    // Sidecar first: once it is gone the result no longer exists, even if removing the bytes fails.
-    await rm(sidecar, { force: true });
-    if (entry) await rm(join(this.dir, entry.file), { force: true });
+    this.pending.delete(dv);
+    // Row first: once it is gone the result no longer exists, even if removing the file fails.
+    await this.db.write('DELETE FROM results WHERE dv = ?', [dv]);
+    if (entry?.file) await rm(join(this.dir, entry.file), { force: true });
   }
 
-  /** Every stored result. */
+  /** Every stored result, oldest first. */
   async *list(): AsyncGenerator<ResultEntry> {
-    let shards: string[];
-    try {
-      shards = (await readdir(this.dir)).sort();
-    } catch {
-      return;
+    await this.db.flush();
+    let after = '';
+    for (;;) {
+      const rows = await this.db.all<Row>(`SELECT ${COLUMNS} FROM results WHERE dv > ? ORDER BY dv LIMIT 1000`, [after]);
+      if (rows.length === 0) return;
+      for (const r of rows) yield toEntry(r);
+      after = rows[rows.length - 1]!.dv;
     }
-    for (const shard of shards) {
-      let files: string[];
-      try {
-        files = await readdir(join(this.dir, shard));
-      } catch {
-        continue;
-      }
-      for (const f of files.sort()) {
-        if (!f.endsWith('.meta.json')) continue;
-        const entry = await this.entry(f.slice(0, -'.meta.json'.length));
-        if (entry) yield entry;
-      }
-    }
+  }
+
+  /** Commits every pending write. */
+  flush(): Promise<void> {
+    return this.db.flush();
   }
 
   async clear(): Promise<void> {
-    await rm(this.dir, { recursive: true, force: true });
+    this.pending.clear();
+    await this.db.write('DELETE FROM results', []);
+    await rm(join(this.dir, 'blobs'), { recursive: true, force: true });
+  }
+
+  async close(): Promise<void> {
+    await this.db.close();
   }
 }

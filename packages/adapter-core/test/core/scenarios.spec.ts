@@ -1,12 +1,27 @@
 // Hamilton's caching scenarios (shared/hamilton-behavior.md, S-numbers), with dagcache's deliberate fixes.
-import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Builder, node, type CacheOptions, type NodeInput } from '../../src/index.js';
+import { Builder, ResultStore, node, type CacheOptions, type NodeInput } from '../../src/index.js';
+import { SqliteDb } from '../../src/stores/sqlite-db.js';
 import type { Driver } from '../../src/driver/driver.js';
 import { Calls, tempDir } from '../support/tmp.js';
 
 const calls = new Calls();
+
+/** Deletes a stored result behind the cache's back (as another process or a manual cleanup would). */
+async function removeResult(path: string, dv: string): Promise<void> {
+  const store = await ResultStore.open(join(path, 'results'));
+  await store.delete(dv);
+  await store.close();
+}
+
+/** Overwrites a stored result's bytes with garbage, keeping its row and checksum. */
+async function corruptResult(path: string, dv: string): Promise<void> {
+  const db = await SqliteDb.open(join(path, 'results', 'index.sqlite'));
+  await db.run('UPDATE results SET data = ? WHERE dv = ?', [Buffer.from('garbage'), dv]);
+  await db.close();
+}
 
 async function statuses(dr: Driver): Promise<Record<string, string>> {
   const rec = await dr.cache.getRun(dr.cache.lastRunId);
@@ -422,7 +437,7 @@ describe('store damage and failures', () => {
     await dr.execute(['B']);
     const dvA = await dr.cache.getDataVersion(dr.cache.lastRunId, 'A');
     await dr.cache.close();
-    rmSync(join(path, 'results', dvA!.slice(0, 2), `${dvA}.meta.json`));
+    await removeResult(path, dvA!);
     dr = build(path, nodes);
     expect(await dr.execute(['B'])).toEqual({ B: 2 });
     expect(await statuses(dr)).toEqual({ A: 'executed', B: 'retrieved' });
@@ -437,6 +452,25 @@ describe('store damage and failures', () => {
     await dr.cache.close();
   });
 
+  it('a corrupt large (file) result is never served either', async () => {
+    const path = tempDir();
+    calls.reset();
+    const big = 'x'.repeat(400_000);
+    const nodes = { A: node(() => (calls.hit('A'), big)) };
+    let dr = build(path, nodes);
+    await dr.execute(['A']);
+    const dv = (await dr.cache.getDataVersion(dr.cache.lastRunId, 'A'))!;
+    await dr.cache.close();
+    const shard = join(path, 'results', 'blobs', dv.slice(0, 2));
+    const file = readdirSync(shard).find((f) => f.startsWith(dv))!;
+    writeFileSync(join(shard, file), 'garbage');
+    dr = build(path, nodes);
+    expect((await dr.execute(['A'])).A).toBe(big);
+    expect(calls.of('A')).toBe(2);
+    expect(dr.cache.logs(dr.cache.lastRunId, 'debug').A!.map((e) => e.eventType)).toContain('FAILED_RETRIEVAL');
+    await dr.cache.close();
+  });
+
   it('a corrupt result is never served: FAILED_RETRIEVAL, then the node runs again', async () => {
     const path = tempDir();
     calls.reset();
@@ -445,9 +479,7 @@ describe('store damage and failures', () => {
     await dr.execute(['A']);
     const dv = (await dr.cache.getDataVersion(dr.cache.lastRunId, 'A'))!;
     await dr.cache.close();
-    const shard = join(path, 'results', dv.slice(0, 2));
-    const dataFile = readdirSync(shard).find((f) => f.startsWith(dv) && !f.endsWith('.meta.json'))!;
-    writeFileSync(join(shard, dataFile), 'garbage');
+    await corruptResult(path, dv);
     dr = build(path, nodes);
     expect(await dr.execute(['A'])).toEqual({ A: { big: 'value' } });
     expect(calls.of('A')).toBe(2);
@@ -465,15 +497,14 @@ describe('store damage and failures', () => {
     dr = build(path, { A: node(() => (calls.hit('A'), 1)), B: node(({ A }) => A + 2) });
     const cache = await dr.cache.ready();
     // Remove A's result after the lookup said "present": simulates a concurrent gc.
-    const origEntry = cache.resultStore.entry.bind(cache.resultStore);
+    const origGet = cache.resultStore.get.bind(cache.resultStore);
     let first = true;
-    cache.resultStore.entry = async (dv: string) => {
-      const e = await origEntry(dv);
+    cache.resultStore.get = async (dv, ctx) => {
       if (dv === dvA && first) {
         first = false;
         await cache.resultStore.delete(dvA);
       }
-      return e;
+      return origGet(dv, ctx);
     };
     expect(await dr.execute(['B'])).toEqual({ B: 3 });
     expect(calls.of('A')).toBe(2);
@@ -537,7 +568,10 @@ describe('results and introspection', () => {
     const dr = build(path, { foo: node(() => ({ hello: 'world' }), { cache: { format: 'json' } }) });
     await dr.execute(['foo']);
     const dv = (await dr.cache.getDataVersion(dr.cache.lastRunId, 'foo'))!;
-    expect(existsSync(join(path, 'results', dv.slice(0, 2), `${dv}.json`))).toBe(true);
+    const cache = await dr.cache.ready();
+    const entry = (await cache.resultStore.entry(dv))!;
+    expect(entry.format).toBe('json');
+    expect(JSON.parse(Buffer.from(await cache.resultStore.readVerified(entry)).toString('utf8'))).toEqual({ hello: 'world' });
     expect(await dr.execute(['foo'])).toEqual({ foo: { hello: 'world' } });
     await dr.cache.close();
   });
