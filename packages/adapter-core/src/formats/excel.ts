@@ -1,4 +1,13 @@
-import { DateUnit, Table, TimeUnit, Type, type DataType, type Date_, type Int, type Timestamp } from 'apache-arrow';
+import {
+  DateUnit,
+  Table,
+  TimeUnit,
+  Type,
+  type DataType,
+  type Date_,
+  type Int,
+  type Timestamp,
+} from 'apache-arrow';
 import ExcelJS from 'exceljs';
 import { FormatError } from '../errors.js';
 import type { FormatContext, ResultFormat } from './result-format.js';
@@ -48,8 +57,9 @@ function escapeXlsxString(s: string): string {
   if (!NEEDS_ESCAPE.test(s)) return s;
   return s
     .replace(/_(x[0-9A-Fa-f]{4}_)/g, '_x005F_$1')
-    .replace(/[\u0000-\u0008\u000B\u000C\u000D\u000E-\u001F\uFFFE\uFFFF]/g, (c) =>
-      `_x${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}_`,
+    .replace(
+      /[\u0000-\u0008\u000B\u000C\u000D\u000E-\u001F\uFFFE\uFFFF]/g,
+      (c) => `_x${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}_`,
     );
 }
 
@@ -77,7 +87,9 @@ function toCell(type: DataType, raw: unknown): Cell {
     case Type.Int:
       if ((type as Int).bitWidth === 64) {
         const b = raw as bigint;
-        return b >= BigInt(Number.MIN_SAFE_INTEGER) && b <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(b) : b.toString();
+        return b >= BigInt(Number.MIN_SAFE_INTEGER) && b <= BigInt(Number.MAX_SAFE_INTEGER)
+          ? Number(b)
+          : b.toString();
       }
       return raw as number;
     case Type.Float: {
@@ -88,7 +100,9 @@ function toCell(type: DataType, raw: unknown): Cell {
     case Type.Date:
     case Type.Timestamp: {
       const ms = exactMs(type, raw);
-      return ms !== undefined && ms >= FIRST_DATE_MS && ms <= LAST_DATE_MS ? new Date(ms) : cellToText(type, raw);
+      return ms !== undefined && ms >= FIRST_DATE_MS && ms <= LAST_DATE_MS
+        ? new Date(ms)
+        : cellToText(type, raw);
     }
     default:
       return escapeXlsxString(String(raw));
@@ -97,7 +111,12 @@ function toCell(type: DataType, raw: unknown): Cell {
 
 /** Inverse of {@link toCell}; undefined when the cell does not hold a value of the type. */
 function fromCell(type: DataType, cell: unknown): unknown {
-  if (typeof cell === 'string' && type.typeId !== Type.Utf8 && type.typeId !== Type.LargeUtf8 && type.typeId !== Type.Dictionary) {
+  if (
+    typeof cell === 'string' &&
+    type.typeId !== Type.Utf8 &&
+    type.typeId !== Type.LargeUtf8 &&
+    type.typeId !== Type.Dictionary
+  ) {
     return textToCell(type, cell);
   }
   switch (type.typeId) {
@@ -112,7 +131,8 @@ function fromCell(type: DataType, cell: unknown): unknown {
     case Type.Timestamp: {
       if (!(cell instanceof Date)) return undefined;
       const ms = BigInt(cell.getTime());
-      if (type.typeId === Type.Date) return (type as Date_).unit === DateUnit.DAY ? Number(ms / MS_PER_DAY) : ms;
+      if (type.typeId === Type.Date)
+        return (type as Date_).unit === DateUnit.DAY ? Number(ms / MS_PER_DAY) : ms;
       const unit = (type as Timestamp).unit;
       return unit === TimeUnit.SECOND ? ms / 1000n : ms * unitsPerMs(unit);
     }
@@ -133,7 +153,13 @@ function numFmt(type: DataType): string | undefined {
 
 /** Sheet name rules of Excel: 1–31 characters, none of : \ / ? * [ ], no leading/trailing apostrophe. */
 function assertSheetName(name: string, ctx: FormatContext): void {
-  if (name.length === 0 || name.length > 31 || /[:\\/?*[\]]/.test(name) || /^'|'$/.test(name) || name === 'History') {
+  if (
+    name.length === 0 ||
+    name.length > 31 ||
+    /[:\\/?*[\]]/.test(name) ||
+    /^'|'$/.test(name) ||
+    name === 'History'
+  ) {
     throw new FormatError(
       `excel format: node "${ctx.nodeName}": ${JSON.stringify(name)} is not a valid sheet name ` +
         `(1-31 characters, none of : \\ / ? * [ ], not starting or ending with ', not "History")`,
@@ -157,7 +183,9 @@ function sheetsOf(value: unknown, ctx: FormatContext): { single: boolean; sheets
           assertSheetName(name, ctx);
           // Excel compares sheet names case-insensitively.
           if (seen.has(name.toLowerCase())) {
-            throw new FormatError(`excel format: node "${ctx.nodeName}": two sheets named "${name}" (case-insensitive)`);
+            throw new FormatError(
+              `excel format: node "${ctx.nodeName}": two sheets named "${name}" (case-insensitive)`,
+            );
           }
           seen.add(name.toLowerCase());
           return [name, toTable(v, 'excel', { ...ctx, nodeName: `${ctx.nodeName}" sheet "${name}` })];
@@ -177,15 +205,23 @@ function validateSheet(name: string, { table }: TabularInput, ctx: FormatContext
   assertSchema(table.schema, 'excel', sheetCtx, (t) => flatTypeProblem(t, 'excel'));
   assertUniqueNames(table.schema, 'excel', sheetCtx);
   if (table.numRows + 1 > MAX_ROWS) {
-    throw new FormatError(`excel format: sheet "${name}" of node "${ctx.nodeName}" has ${table.numRows} rows; Excel holds ${MAX_ROWS - 1} plus the header`);
+    throw new FormatError(
+      `excel format: sheet "${name}" of node "${ctx.nodeName}" has ${table.numRows} rows; Excel holds ${MAX_ROWS - 1} plus the header`,
+    );
   }
   if (table.numCols > MAX_COLUMNS) {
-    throw new FormatError(`excel format: sheet "${name}" of node "${ctx.nodeName}" has ${table.numCols} columns; Excel holds ${MAX_COLUMNS}`);
+    throw new FormatError(
+      `excel format: sheet "${name}" of node "${ctx.nodeName}" has ${table.numCols} columns; Excel holds ${MAX_COLUMNS}`,
+    );
   }
   const columns = table.schema.fields.map((f) => columnValues(table.getChild(f.name)!));
   table.schema.fields.forEach((f, c) => {
-    if (f.name.length > MAX_CELL_CHARS) throw new FormatError(`excel format: a column name of sheet "${name}" is longer than ${MAX_CELL_CHARS} characters`);
-    if (f.type.typeId !== Type.Utf8 && f.type.typeId !== Type.LargeUtf8 && f.type.typeId !== Type.Dictionary) return;
+    if (f.name.length > MAX_CELL_CHARS)
+      throw new FormatError(
+        `excel format: a column name of sheet "${name}" is longer than ${MAX_CELL_CHARS} characters`,
+      );
+    if (f.type.typeId !== Type.Utf8 && f.type.typeId !== Type.LargeUtf8 && f.type.typeId !== Type.Dictionary)
+      return;
     columns[c]!.forEach((v, r) => {
       if (typeof v === 'string' && escapeXlsxString(v).length > MAX_CELL_CHARS) {
         throw new FormatError(
@@ -283,7 +319,9 @@ function readSheet(ws: ExcelJS.Worksheet, s: SheetMeta): Table {
   const header = rows[1] ?? [];
   fields.forEach((f, c) => {
     if (header[c + 1] !== f.name) {
-      throw new FormatError(`excel format: sheet "${s.name}" column ${c + 1} is named ${JSON.stringify(header[c + 1])}, expected "${f.name}"`);
+      throw new FormatError(
+        `excel format: sheet "${s.name}" column ${c + 1} is named ${JSON.stringify(header[c + 1])}, expected "${f.name}"`,
+      );
     }
   });
   const numRows = s.rows;
@@ -300,7 +338,9 @@ function readSheet(ws: ExcelJS.Worksheet, s: SheetMeta): Table {
       }
       const v = fromCell(f.type, cell);
       if (v === undefined) {
-        throw new FormatError(`excel format: sheet "${s.name}" column "${f.name}" row ${r}: cannot read ${JSON.stringify(cell)} as ${String(f.type)}`);
+        throw new FormatError(
+          `excel format: sheet "${s.name}" column "${f.name}" row ${r}: cannot read ${JSON.stringify(cell)} as ${String(f.type)}`,
+        );
       }
       values[r] = v;
     }

@@ -29,7 +29,10 @@ export const fileFormat: ResultFormat = {
       let bytes: Buffer;
       try {
         const info = await stat(path);
-        if (!info.isFile()) throw new FormatError(`file format: node "${ctx.nodeName}" returned "${path}", which is not a file`);
+        if (!info.isFile())
+          throw new FormatError(
+            `file format: node "${ctx.nodeName}" returned "${path}", which is not a file`,
+          );
         bytes = await readFile(path);
       } catch (err) {
         if (err instanceof FormatError) throw err;
@@ -46,7 +49,11 @@ export const fileFormat: ResultFormat = {
     }
     throw new FormatError(
       `file format: node "${ctx.nodeName}" must return a file path (string) or a Buffer/Uint8Array, got ` +
-        (value === null ? 'null' : typeof value === 'object' ? `a ${value.constructor?.name ?? 'object'}` : `a ${typeof value}`),
+        (value === null
+          ? 'null'
+          : typeof value === 'object'
+            ? `a ${value.constructor?.name ?? 'object'}`
+            : `a ${typeof value}`),
     );
   },
   async decode(bytes, meta, ctx) {

@@ -19,7 +19,10 @@ const CODECS: Record<ParquetCompression, parquetWasm.Compression> = {
 /** Reads `ctx.options.compression` (default snappy); anything else is a `ConfigError` naming the node. */
 export function parquetCompression(ctx: FormatContext): ParquetCompression {
   const value = ctx.options?.compression ?? 'snappy';
-  if (typeof value === 'string' && (PARQUET_COMPRESSIONS as readonly string[]).includes(value.toLowerCase())) {
+  if (
+    typeof value === 'string' &&
+    (PARQUET_COMPRESSIONS as readonly string[]).includes(value.toLowerCase())
+  ) {
     return value.toLowerCase() as ParquetCompression;
   }
   throw new ConfigError(

@@ -16,9 +16,7 @@ describe('csv format', () => {
       { name: '', n: null, big: null, ok: null, at: null },
     ]);
     expect(text).toBe(
-      '"name","n","big","ok","at"\n' +
-        '"a, ""b""",1.5,2,true,2024-01-02T03:04:05.006Z\n' +
-        '"",,,,\n',
+      '"name","n","big","ok","at"\n' + '"a, ""b""",1.5,2,true,2024-01-02T03:04:05.006Z\n' + '"",,,,\n',
     );
   });
 
@@ -36,6 +34,15 @@ describe('csv format', () => {
     expectSameRecords(back, records);
   });
 
+  it('finds empty strings among quoted fields holding commas, escaped quotes and newlines', async () => {
+    const records = [
+      { a: 'x,"y",', b: '', c: null, d: '",\n"', e: '' },
+      { a: '', b: null, c: '', d: '""', e: null },
+      { a: null, b: ',', c: '"', d: '', e: '\r\n' },
+    ];
+    expectSameRecords((await encodeText(records)).back, records);
+  });
+
   it('a single-column table of nulls keeps its rows', async () => {
     const records = [{ a: null }, { a: null }];
     expectSameRecords((await encodeText(records)).back, records);
@@ -43,12 +50,16 @@ describe('csv format', () => {
 
   it('a lone UTF-16 surrogate (which UTF-8 cannot hold) is refused, not replaced', async () => {
     const fmt = await getFormat('csv');
-    await expect(fmt.encode([{ s: 'ok' }, { s: 'bad \uD800' }], context())).rejects.toThrow(/column "s", row 1.*surrogate/);
+    await expect(fmt.encode([{ s: 'ok' }, { s: 'bad \uD800' }], context())).rejects.toThrow(
+      /column "s", row 1.*surrogate/,
+    );
   });
 
   it('a stored file whose cell no longer parses as its type is a FormatError, not a wrong value', async () => {
     const fmt = await getFormat('csv');
     const { meta } = await fmt.encode([{ n: 1n }], context());
-    await expect(fmt.decode(Buffer.from('"n"\nabc\n'), meta ?? {}, context())).rejects.toThrow(/column "n" row 0/);
+    await expect(fmt.decode(Buffer.from('"n"\nabc\n'), meta ?? {}, context())).rejects.toThrow(
+      /column "n" row 0/,
+    );
   });
 });

@@ -20,7 +20,9 @@ async function openWorkbook(bytes: Uint8Array) {
 
 describe('excel format', () => {
   it('writes typed cells: numbers as numbers, booleans as booleans, dates as dates, header in row 1', async () => {
-    const { bytes } = await roundTrip([{ n: 1.25, i: 3n, b: true, d: new Date('2024-05-01T10:00:00.123Z'), s: '42' }]);
+    const { bytes } = await roundTrip([
+      { n: 1.25, i: 3n, b: true, d: new Date('2024-05-01T10:00:00.123Z'), s: '42' },
+    ]);
     const ws = (await openWorkbook(bytes)).getWorksheet('Sheet1')!;
     expect(ws.getRow(1).values).toEqual([undefined, 'n', 'i', 'b', 'd', 's']);
     const row = ws.getRow(2);
@@ -46,7 +48,11 @@ describe('excel format', () => {
   });
 
   it('keeps the row count when trailing rows are all null', async () => {
-    const records = [{ a: 1, b: 'x' }, { a: null, b: null }, { a: null, b: null }];
+    const records = [
+      { a: 1, b: 'x' },
+      { a: null, b: null },
+      { a: null, b: null },
+    ];
     expectSameRecords((await roundTrip(records)).back, records);
   });
 
@@ -80,8 +86,12 @@ describe('excel format', () => {
   it('invalid or duplicate sheet names are FormatErrors', async () => {
     const fmt = await getFormat('excel');
     await expect(fmt.encode({ 'a/b': [{ x: 1 }] }, context())).rejects.toThrow(/not a valid sheet name/);
-    await expect(fmt.encode({ ['x'.repeat(32)]: [{ x: 1 }] }, context())).rejects.toThrow(/not a valid sheet name/);
-    await expect(fmt.encode({ Data: [{ x: 1 }], data: [{ x: 1 }] }, context())).rejects.toThrow(/two sheets named/);
+    await expect(fmt.encode({ ['x'.repeat(32)]: [{ x: 1 }] }, context())).rejects.toThrow(
+      /not a valid sheet name/,
+    );
+    await expect(fmt.encode({ Data: [{ x: 1 }], data: [{ x: 1 }] }, context())).rejects.toThrow(
+      /two sheets named/,
+    );
     await expect(fmt.encode({}, context())).rejects.toBeInstanceOf(FormatError);
   });
 
@@ -94,7 +104,9 @@ describe('excel format', () => {
 
   it('text longer than an Excel cell holds is a FormatError naming column and row', async () => {
     const fmt = await getFormat('excel');
-    await expect(fmt.encode([{ t: 'ok' }, { t: 'x'.repeat(32_768) }], context())).rejects.toThrow(/column "t" row 1/);
+    await expect(fmt.encode([{ t: 'ok' }, { t: 'x'.repeat(32_768) }], context())).rejects.toThrow(
+      /column "t" row 1/,
+    );
   });
 
   it('records come back as records and tables as tables', async () => {

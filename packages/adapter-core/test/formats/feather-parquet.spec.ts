@@ -18,7 +18,9 @@ describe('feather format', () => {
   it('bytes that are not Arrow IPC are a FormatError', async () => {
     const fmt = await getFormat('feather');
     const { meta } = await fmt.encode([{ a: 1 }], context());
-    await expect(fmt.decode(Buffer.from('not arrow'), meta ?? {}, context())).rejects.toBeInstanceOf(FormatError);
+    await expect(fmt.decode(Buffer.from('not arrow'), meta ?? {}, context())).rejects.toBeInstanceOf(
+      FormatError,
+    );
   });
 });
 
@@ -26,7 +28,9 @@ describe('parquet format', () => {
   it('an unknown compression is a ConfigError naming the option and the node', async () => {
     const fmt = await getFormat('parquet');
     await expect(fmt.encode([{ a: 1 }], context({ compression: 'lzma' }))).rejects.toThrow(ConfigError);
-    await expect(fmt.encode([{ a: 1 }], context({ compression: 'lzma' }))).rejects.toThrow(/"compression".*my_node/);
+    await expect(fmt.encode([{ a: 1 }], context({ compression: 'lzma' }))).rejects.toThrow(
+      /"compression".*my_node/,
+    );
   });
 
   it('zstd and snappy give different bytes for the same table, both reading back the same', async () => {
@@ -50,15 +54,20 @@ describe('parquet format', () => {
   it('bytes that are not Parquet are a FormatError', async () => {
     const fmt = await getFormat('parquet');
     const { meta } = await fmt.encode([{ a: 1 }], context());
-    await expect(fmt.decode(Buffer.from('PAR1 nope PAR1'), meta ?? {}, context())).rejects.toBeInstanceOf(FormatError);
+    await expect(fmt.decode(Buffer.from('PAR1 nope PAR1'), meta ?? {}, context())).rejects.toBeInstanceOf(
+      FormatError,
+    );
   });
 });
 
 describe('excel and csv determinism', () => {
-  it.each(['csv', 'excel', 'feather'] as const)('%s: the same table encodes to the same bytes', async (name) => {
-    const fmt = await getFormat(name);
-    const a = await fmt.encode(flatRecords(), context());
-    const b = await fmt.encode(flatRecords(), context());
-    expect(Buffer.from(a.bytes).equals(Buffer.from(b.bytes))).toBe(true);
-  });
+  it.each(['csv', 'excel', 'feather'] as const)(
+    '%s: the same table encodes to the same bytes',
+    async (name) => {
+      const fmt = await getFormat(name);
+      const a = await fmt.encode(flatRecords(), context());
+      const b = await fmt.encode(flatRecords(), context());
+      expect(Buffer.from(a.bytes).equals(Buffer.from(b.bytes))).toBe(true);
+    },
+  );
 });

@@ -48,12 +48,40 @@ export function context(options?: Record<string, unknown>): FormatContext {
 /** Flat records: every type every tabular format holds, with nulls, edge numbers and awkward text. */
 export function flatRecords(): Record<string, unknown>[] {
   return [
-    { f: 1.5, i: -9223372036854775808n, s: 'plain', b: true, d: new Date('2024-02-29T12:34:56.789Z'), n: null },
+    {
+      f: 1.5,
+      i: -9223372036854775808n,
+      s: 'plain',
+      b: true,
+      d: new Date('2024-02-29T12:34:56.789Z'),
+      n: null,
+    },
     { f: -0, i: -1n, s: '', b: false, d: new Date('1969-12-31T23:59:59.999Z'), n: null },
     { f: Number.NaN, i: null, s: null, b: null, d: null, n: null },
-    { f: Number.POSITIVE_INFINITY, i: 0n, s: 'comma, "quote"\nnew line\r\nCRLF', b: true, d: new Date(0), n: null },
-    { f: 0.1 + 0.2, i: 9007199254740993n, s: 'ünïcødé 日本語 🎉 \t tab', b: false, d: new Date('0001-01-01T00:00:00Z'), n: null },
-    { f: null, i: 42n, s: ' leading and trailing spaces ', b: true, d: new Date('9999-12-31T23:59:59.999Z'), n: null },
+    {
+      f: Number.POSITIVE_INFINITY,
+      i: 0n,
+      s: 'comma, "quote"\nnew line\r\nCRLF',
+      b: true,
+      d: new Date(0),
+      n: null,
+    },
+    {
+      f: 0.1 + 0.2,
+      i: 9007199254740993n,
+      s: 'ünïcødé 日本語 🎉 \t tab',
+      b: false,
+      d: new Date('0001-01-01T00:00:00Z'),
+      n: null,
+    },
+    {
+      f: null,
+      i: 42n,
+      s: ' leading and trailing spaces ',
+      b: true,
+      d: new Date('9999-12-31T23:59:59.999Z'),
+      n: null,
+    },
     { f: -1e-300, i: 7n, s: '123', b: false, d: new Date(1), n: null },
     { f: 5e300, i: 8n, s: 'null', b: true, d: new Date(2), n: null },
   ];
@@ -70,7 +98,13 @@ export function nestedRecords(): Record<string, unknown>[] {
       maybe: null,
     },
     { tags: [], point: null, matrix: [[], null], items: [], maybe: null },
-    { tags: null, point: { x: null, y: null, label: null, when: null }, matrix: null, items: null, maybe: null },
+    {
+      tags: null,
+      point: { x: null, y: null, label: null, when: null },
+      matrix: null,
+      items: null,
+      maybe: null,
+    },
   ];
 }
 
@@ -87,7 +121,9 @@ function raw<T extends DataType>(type: T, values: (bigint | number | null)[]): V
       bitmap[i >> 3]! |= 1 << (i & 7);
     }
   });
-  return makeVector(makeData({ type: type as never, length: n, nullCount: nulls, nullBitmap: bitmap, data: data as never }));
+  return makeVector(
+    makeData({ type: type as never, length: n, nullCount: nulls, nullBitmap: bitmap, data: data as never }),
+  );
 }
 
 /** An Arrow table with many flat types, field metadata and schema metadata. */
@@ -119,7 +155,9 @@ export function flatArrowTable(): Table {
   );
   const schema = new Schema(fields, new Map([['source', 'dagcache test']]));
   // i32 is declared non-nullable: give it no nulls.
-  const vectors = cols.map(([name, v]) => (name === 'i32' ? vectorFromArray([1, -2147483648, 0, 2147483647], new Int32()) : v));
+  const vectors = cols.map(([name, v]) =>
+    name === 'i32' ? vectorFromArray([1, -2147483648, 0, 2147483647], new Int32()) : v,
+  );
   const t = new Table(Object.fromEntries(cols.map(([name], i) => [name, vectors[i]!])));
   // Re-declare the batches with the exact schema (nullability and metadata).
   return new Table(t.batches.map((b) => new RecordBatch(schema, b.data)));
@@ -132,7 +170,10 @@ export function nestedArrowTable(): Table {
   return new Table({
     list: vectorFromArray([[1, 2], [], null], new List(item)),
     st: vectorFromArray([{ a: 1, b: 'x' }, { a: null, b: '' }, null], struct),
-    lol: vectorFromArray([[['a'], []], null, [null]], new List(new Field('item', new List(new Field('item', new Utf8(), true)), true))),
+    lol: vectorFromArray(
+      [[['a'], []], null, [null]],
+      new List(new Field('item', new List(new Field('item', new Utf8(), true)), true)),
+    ),
   });
 }
 
@@ -146,7 +187,9 @@ function cells(vector: Vector): unknown[] {
   const out: unknown[] = [];
   const t = vector.type;
   const rawTyped =
-    (t.typeId === Type.Int && (t as Int64).bitWidth === 64) || t.typeId === Type.Timestamp || t.typeId === Type.Date;
+    (t.typeId === Type.Int && (t as Int64).bitWidth === 64) ||
+    t.typeId === Type.Timestamp ||
+    t.typeId === Type.Date;
   for (const data of vector.data) {
     const v = makeVector(data);
     for (let i = 0; i < data.length; i++) {
@@ -157,7 +200,14 @@ function cells(vector: Vector): unknown[] {
         out.push(
           JSON.stringify(
             x && typeof x === 'object' && 'toJSON' in x ? (x as { toJSON(): unknown }).toJSON() : x,
-            (_k, y) => (typeof y === 'bigint' ? `${y}n` : typeof y === 'number' ? (Object.is(y, -0) ? '-0' : String(y)) : y),
+            (_k, y) =>
+              typeof y === 'bigint'
+                ? `${y}n`
+                : typeof y === 'number'
+                  ? Object.is(y, -0)
+                    ? '-0'
+                    : String(y)
+                  : y,
           ),
         );
       }
@@ -171,7 +221,12 @@ export function expectSameTable(actual: unknown, expected: Table): void {
   expect(actual).toBeInstanceOf(Table);
   const a = actual as Table;
   const describe = (s: Schema) => ({
-    fields: s.fields.map((f) => ({ name: f.name, type: typeSig(f.type), nullable: f.nullable, meta: [...f.metadata] })),
+    fields: s.fields.map((f) => ({
+      name: f.name,
+      type: typeSig(f.type),
+      nullable: f.nullable,
+      meta: [...f.metadata],
+    })),
     meta: [...s.metadata],
   });
   expect(describe(a.schema)).toEqual(describe(expected.schema));

@@ -46,7 +46,13 @@ describe('parquet-testing vectors (read with the library dagcache uses)', () => 
   it('delta_byte_array.parquet: null counts listed in delta_byte_array.md', () => {
     const t = read('delta_byte_array.parquet');
     const nulls = Object.fromEntries(t.schema.fields.map((f, i) => [f.name, t.getChildAt(i)!.nullCount]));
-    expect(nulls).toMatchObject({ c_customer_id: 0, c_salutation: 30, c_first_name: 32, c_last_name: 24, c_login: 1000 });
+    expect(nulls).toMatchObject({
+      c_customer_id: 0,
+      c_salutation: 30,
+      c_first_name: 32,
+      c_last_name: 24,
+      c_login: 1000,
+    });
   });
 
   it('int32_with_null_pages.parquet: 1000 values, 275 nulls, min/max from the .md', () => {
@@ -80,13 +86,28 @@ describe('parquet-testing vectors (read with the library dagcache uses)', () => 
   });
 
   it('old_list_structure.parquet: legacy two-level LIST<LIST<INT32>> is [[1, 2], [3, 4]]', () => {
-    expect(tableToRecords(read('old_list_structure.parquet'))).toEqual([{ a: [[1, 2], [3, 4]] }]);
+    expect(tableToRecords(read('old_list_structure.parquet'))).toEqual([
+      {
+        a: [
+          [1, 2],
+          [3, 4],
+        ],
+      },
+    ]);
   });
 
   it('map_no_value.parquet: the list columns from the .md', () => {
     const records = tableToRecords(read('map_no_value.parquet'));
-    expect(records.map((r) => r.my_list)).toEqual([[1, 2, 3], [4, 5, 6], [7, 8, 9]]);
-    expect(records.map((r) => r.my_map_no_v)).toEqual([[1, 2, 3], [4, 5, 6], [7, 8, 9]]);
+    expect(records.map((r) => r.my_list)).toEqual([
+      [1, 2, 3],
+      [4, 5, 6],
+      [7, 8, 9],
+    ]);
+    expect(records.map((r) => r.my_map_no_v)).toEqual([
+      [1, 2, 3],
+      [4, 5, 6],
+      [7, 8, 9],
+    ]);
   });
 
   it('README entries: null_list, nan_in_stats, concatenated gzip members, empty v2 pages, checksummed pages', () => {
@@ -100,7 +121,10 @@ describe('parquet-testing vectors (read with the library dagcache uses)', () => 
     const empty = read('page_v2_empty_compressed.parquet').getChild('integer_column')!;
     expect(empty.nullCount).toBe(empty.length);
     expect(tableToRecords(read('datapage_v2_empty_datapage.snappy.parquet'))).toEqual([{ value: null }]);
-    for (const f of ['datapage_v1-uncompressed-checksum.parquet', 'datapage_v1-snappy-compressed-checksum.parquet']) {
+    for (const f of [
+      'datapage_v1-uncompressed-checksum.parquet',
+      'datapage_v1-snappy-compressed-checksum.parquet',
+    ]) {
       const t = read(f);
       expect(t.schema.fields.map((x) => `${x.name}:${String(x.type)}`)).toEqual(['a:Int32', 'b:Int32']);
       expect(t.numRows).toBe(5120);

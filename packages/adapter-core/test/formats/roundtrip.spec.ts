@@ -68,32 +68,44 @@ describe('record inference', () => {
     await expect(fmt.encode([{ a: 1, b: 2 }, { a: 1 }], context())).rejects.toThrow(/row 1.*missing "b"/);
   });
 
-  it.each(TABULAR)('%s: undefined, functions and class instances are refused, naming column and row', async (name) => {
-    const fmt = await getFormat(name);
-    await expect(fmt.encode([{ a: undefined }], context())).rejects.toThrow(/column "a", row 0/);
-    await expect(fmt.encode([{ a: 1 }, { a: new Map() }], context())).rejects.toThrow(/column "a", row 1.*Map/);
-    await expect(fmt.encode([{ a: new Date(Number.NaN) }], context())).rejects.toThrow(/invalid Date/);
-  });
+  it.each(TABULAR)(
+    '%s: undefined, functions and class instances are refused, naming column and row',
+    async (name) => {
+      const fmt = await getFormat(name);
+      await expect(fmt.encode([{ a: undefined }], context())).rejects.toThrow(/column "a", row 0/);
+      await expect(fmt.encode([{ a: 1 }, { a: new Map() }], context())).rejects.toThrow(
+        /column "a", row 1.*Map/,
+      );
+      await expect(fmt.encode([{ a: new Date(Number.NaN) }], context())).rejects.toThrow(/invalid Date/);
+    },
+  );
 
   it('mixed types inside a nested list name the nested path', async () => {
     const fmt = await getFormat('parquet');
-    await expect(fmt.encode([{ l: [1] }, { l: [2, 'x'] }], context())).rejects.toThrow(/column "l\[\]".*row 1/);
+    await expect(fmt.encode([{ l: [1] }, { l: [2, 'x'] }], context())).rejects.toThrow(
+      /column "l\[\]".*row 1/,
+    );
   });
 
   it.each(TABULAR)('%s: something that is not a table is a FormatError naming the node', async (name) => {
     const fmt = await getFormat(name);
-    await expect(fmt.encode({ not: 'a table' }, context())).rejects.toThrow(/node "my_node".*Arrow Table.*array of plain records/);
+    await expect(fmt.encode({ not: 'a table' }, context())).rejects.toThrow(
+      /node "my_node".*Arrow Table.*array of plain records/,
+    );
     await expect(fmt.encode([1, 2], context())).rejects.toBeInstanceOf(FormatError);
   });
 });
 
 describe('formats that cannot hold nested values refuse them before writing', () => {
-  it.each(['csv', 'excel'] as FormatName[])('%s: nested struct and list columns are FormatErrors naming the column', async (name) => {
-    const fmt = await getFormat(name);
-    await expect(fmt.encode([{ id: 1, point: { x: 1 } }], context())).rejects.toThrow(
-      new RegExp(`${name} format cannot store column "point"`),
-    );
-    await expect(fmt.encode([{ tags: ['a'] }], context())).rejects.toBeInstanceOf(FormatError);
-    await expect(fmt.encode(nestedArrowTable(), context())).rejects.toThrow(/column "list"/);
-  });
+  it.each(['csv', 'excel'] as FormatName[])(
+    '%s: nested struct and list columns are FormatErrors naming the column',
+    async (name) => {
+      const fmt = await getFormat(name);
+      await expect(fmt.encode([{ id: 1, point: { x: 1 } }], context())).rejects.toThrow(
+        new RegExp(`${name} format cannot store column "point"`),
+      );
+      await expect(fmt.encode([{ tags: ['a'] }], context())).rejects.toBeInstanceOf(FormatError);
+      await expect(fmt.encode(nestedArrowTable(), context())).rejects.toThrow(/column "list"/);
+    },
+  );
 });

@@ -3,11 +3,19 @@ import { FormatError } from '../../errors.js';
 import type { FormatContext } from '../result-format.js';
 import { isTextType } from './text.js';
 
-const NESTED = new Set<Type>([Type.List, Type.LargeList, Type.FixedSizeList, Type.Struct, Type.Map, Type.Union]);
+const NESTED = new Set<Type>([
+  Type.List,
+  Type.LargeList,
+  Type.FixedSizeList,
+  Type.Struct,
+  Type.Map,
+  Type.Union,
+]);
 
 /** Why a type cannot be a column of a flat (text/spreadsheet) format, or undefined when it can. */
 export function flatTypeProblem(type: DataType, format: string): string | undefined {
-  if (NESTED.has(type.typeId)) return `${format} has no nested values; use parquet, feather or orc for lists and structs`;
+  if (NESTED.has(type.typeId))
+    return `${format} has no nested values; use parquet, feather or orc for lists and structs`;
   if (!isTextType(type)) return `${format} has no exact text form for this type`;
   return undefined;
 }
@@ -22,4 +30,3 @@ export function assertUniqueNames(schema: Schema, format: string, ctx: FormatCon
     seen.add(f.name);
   }
 }
-

@@ -44,13 +44,15 @@ function kindOf(value: unknown, where: () => string): Kind {
       return 'bigint';
     case 'string':
       // A lone surrogate cannot be encoded as UTF-8: every format would silently turn it into U+FFFD.
-      if (LONE_SURROGATE.test(value)) throw new FormatError(`${where()}: the string has a lone UTF-16 surrogate`);
+      if (LONE_SURROGATE.test(value))
+        throw new FormatError(`${where()}: the string has a lone UTF-16 surrogate`);
       return 'string';
     case 'boolean':
       return 'boolean';
     case 'object':
       if (value instanceof Date) {
-        if (Number.isNaN(value.getTime())) throw new FormatError(`${where()}: an invalid Date cannot be stored`);
+        if (Number.isNaN(value.getTime()))
+          throw new FormatError(`${where()}: an invalid Date cannot be stored`);
         return 'date';
       }
       if (Array.isArray(value)) return 'list';
@@ -61,7 +63,9 @@ function kindOf(value: unknown, where: () => string): Kind {
       );
     default:
       // undefined is refused rather than turned into null: the round trip would not give it back.
-      throw new FormatError(`${where()}: ${String(value)} (${typeof value}) cannot be stored in a table column`);
+      throw new FormatError(
+        `${where()}: ${String(value)} (${typeof value}) cannot be stored in a table column`,
+      );
   }
 }
 

@@ -1,4 +1,15 @@
-import { makeData, RecordBatch, Schema, Table, type Null, tableFromIPC, tableToIPC, Type, type DataType, type Field } from 'apache-arrow';
+import {
+  makeData,
+  RecordBatch,
+  Schema,
+  Table,
+  type Null,
+  tableFromIPC,
+  tableToIPC,
+  Type,
+  type DataType,
+  type Field,
+} from 'apache-arrow';
 import { FormatError } from '../../errors.js';
 import type { FormatContext } from '../result-format.js';
 import { isRecordArray, recordsToTable, tableToRecords } from './records.js';
@@ -40,14 +51,21 @@ export function toTable(value: unknown, format: string, ctx: FormatContext): Tab
  * which arrow-rs rightly rejects; a Null column's null count is always its length.
  */
 function repairNullColumns(table: Table): Table {
-  const bad = table.batches.some((b) => b.data.children.some((c) => c.typeId === Type.Null && c.nullCount !== c.length));
+  const bad = table.batches.some((b) =>
+    b.data.children.some((c) => c.typeId === Type.Null && c.nullCount !== c.length),
+  );
   if (!bad) return table;
   return new Table(
     table.batches.map((b) => {
       const children = b.data.children.map((c) =>
-        c.typeId === Type.Null ? makeData({ type: c.type as Null, length: c.length, nullCount: c.length }) : c,
+        c.typeId === Type.Null
+          ? makeData({ type: c.type as Null, length: c.length, nullCount: c.length })
+          : c,
       );
-      return new RecordBatch(table.schema, makeData({ type: b.data.type, length: b.numRows, nullCount: 0, children }));
+      return new RecordBatch(
+        table.schema,
+        makeData({ type: b.data.type, length: b.numRows, nullCount: 0, children }),
+      );
     }),
   );
 }
@@ -138,7 +156,10 @@ export function conformToSchema(table: Table, expected: Schema, format: string):
 function sameMetadata(a: Schema, b: Schema): boolean {
   const eq = (x: Map<string, string>, y: Map<string, string>) =>
     x.size === y.size && [...x].every(([k, v]) => y.get(k) === v);
-  return eq(a.metadata, b.metadata) && a.fields.every((f, i) => eq(f.metadata, b.fields[i]!.metadata) && f.nullable === b.fields[i]!.nullable);
+  return (
+    eq(a.metadata, b.metadata) &&
+    a.fields.every((f, i) => eq(f.metadata, b.fields[i]!.metadata) && f.nullable === b.fields[i]!.nullable)
+  );
 }
 
 /**
@@ -146,6 +167,8 @@ function sameMetadata(a: Schema, b: Schema): boolean {
  * (names, nullability) included. (`util.compareTypes` in apache-arrow 21 reports equal types as different.)
  */
 export function typeSignature(type: DataType): string {
-  const children = (type.children ?? []).map((c) => `${c.name}${c.nullable ? '?' : ''}:${typeSignature(c.type)}`);
+  const children = (type.children ?? []).map(
+    (c) => `${c.name}${c.nullable ? '?' : ''}:${typeSignature(c.type)}`,
+  );
   return children.length ? `${String(type)}{${children.join(',')}}` : String(type);
 }

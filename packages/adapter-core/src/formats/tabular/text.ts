@@ -1,4 +1,13 @@
-import { DateUnit, TimeUnit, Type, type DataType, type Date_, type Dictionary, type Int, type Timestamp } from 'apache-arrow';
+import {
+  DateUnit,
+  TimeUnit,
+  Type,
+  type DataType,
+  type Date_,
+  type Dictionary,
+  type Int,
+  type Timestamp,
+} from 'apache-arrow';
 
 /**
  * Text forms of flat Arrow cell values for text-based formats (csv, and excel where a cell type cannot
@@ -30,7 +39,9 @@ function civilFromDays(z0: number): [number, number, number] {
   const z = z0 + 719468;
   const era = Math.floor(z / 146097);
   const doe = z - era * 146097;
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+  const yoe = Math.floor(
+    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365,
+  );
   const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
   const mp = Math.floor((5 * doy + 2) / 153);
   const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
