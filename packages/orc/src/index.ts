@@ -18,3 +18,4 @@ export { formatDecimal, vectorToValues, type OrcValue } from './rows.js';
 export { writeOrc, type WriteOptions } from './writer/writer.js';
 export { valuesToVector } from './writer/from-values.js';
 export type { Compression } from './codec/index.js';
+export { orcToArrow, arrowToOrc, arrowType, orcType } from './arrow.js';

@@ -19,15 +19,19 @@ export type PrimitiveKind =
   | 'timestamp'
   | 'timestamp with local time zone';
 
-/** An ORC type. */
-export type OrcType =
+/**
+ * An ORC type. `attributes` are ORC's optional type attributes (key/value strings kept in the footer);
+ * the Arrow conversion uses them to restore Arrow details ORC has no type for (e.g. a timestamp's unit).
+ */
+export type OrcType = (
   | { kind: PrimitiveKind }
   | { kind: 'char' | 'varchar'; maxLength: number }
   | { kind: 'decimal'; precision: number; scale: number }
   | { kind: 'list'; element: OrcType }
   | { kind: 'map'; key: OrcType; value: OrcType }
   | { kind: 'struct'; fields: OrcField[] }
-  | { kind: 'union'; variants: OrcType[] };
+  | { kind: 'union'; variants: OrcType[] }
+) & { attributes?: Record<string, string> };
 
 export interface OrcField {
   name: string;
@@ -75,7 +79,9 @@ const numberByKind = Object.fromEntries(Object.entries(kindByNumber).map(([n, k]
 export function typeFromProto(types: ProtoType[]): OrcType {
   if (types.length === 0) throw new OrcFormatError('footer: no types');
   let expected = 0;
-  const build = (id: number, depth: number): OrcType => {
+  // eslint-disable-next-line prefer-const
+  let build: (id: number, depth: number) => OrcType;
+  const buildInner = (id: number, depth: number): OrcType => {
     if (depth > 200) throw new OrcFormatError('footer: types nested too deeply');
     // Ids are pre-order: each subtype must be the next unvisited one.
     if (id !== expected) throw new OrcFormatError(`footer: type ${id} is out of pre-order (expected ${expected})`);
@@ -120,6 +126,13 @@ export function typeFromProto(types: ProtoType[]): OrcType {
         return { kind };
     }
   };
+  const withAttributes = (id: number, depth: number): OrcType => {
+    const t = buildInner(id, depth);
+    const attrs = types[id]?.attributes ?? [];
+    if (attrs.length > 0) t.attributes = Object.fromEntries(attrs.map((a) => [a.key, a.value]));
+    return t;
+  };
+  build = withAttributes;
   const root = build(0, 0);
   if (expected !== types.length) throw new OrcFormatError(`footer: ${types.length - expected} types are not reachable`);
   return root;
@@ -137,7 +150,7 @@ export function typeToProto(root: OrcType): ProtoType[] {
       maximumLength: undefined,
       precision: undefined,
       scale: undefined,
-      attributes: [],
+      attributes: Object.entries(t.attributes ?? {}).map(([key, value]) => ({ key, value })),
     };
     out.push(p);
     switch (t.kind) {

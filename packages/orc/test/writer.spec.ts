@@ -106,6 +106,16 @@ describe('writer round trips', () => {
     expect(never.rows()).toEqual(low);
   });
 
+  it('timestamps just before 1970 (in (-1 s, 0)), which ORC\'s truncated seconds cannot express', () => {
+    const values = [-1n, -500_000_000n, -999_999_999n, -1_000_000_000n, -1_500_000_000n, 0n, 500_000_000n];
+    expect(readOrc(writeOrc('timestamp', values)).rows()).toEqual(values);
+    // Without such a value the column keeps ORC's usual (truncated) encoding.
+    const usual = [-1_500_000_000n, -2n * 10n ** 9n, 7n];
+    const file = readOrc(writeOrc('timestamp', usual));
+    expect(file.schema.attributes).toBeUndefined();
+    expect(file.rows()).toEqual(usual);
+  });
+
   it('user metadata', () => {
     const file = readOrc(writeOrc('struct<a:int>', [{ a: 1 }], { metadata: { k: 'v', raw: new Uint8Array([0, 255]) } }));
     expect(new TextDecoder().decode(file.metadata['k'])).toBe('v');

@@ -202,6 +202,8 @@ function readDense(c: Col, n: number): ColumnVector {
       intDecoder(c.required(StreamKind.SECONDARY), false, c.v2).numbers(n, nanos);
       const tz = t.kind === 'timestamp' ? c.ctx.writerTimezone : 'UTC';
       const epoch = orcEpoch(tz);
+      // Columns written by this package with floored seconds (times in (-1 s, 0) need it).
+      const floor = t.attributes?.['dagcache.timestamp.seconds'] === 'floor';
       const ns = new Int32Array(n);
       for (let i = 0; i < n; i++) {
         const raw = nanos[i]!;
@@ -211,7 +213,7 @@ function readDense(c: Col, n: number): ColumnVector {
         if (v > 999_999_999) c.fail(`nanoseconds ${v} out of range`);
         // Writers store the seconds truncated toward zero; ORC readers undo that for negative times.
         let s = secs[i]! + epoch;
-        if (s < 0 && v > 999_999) s -= 1;
+        if (s < 0 && v > 999_999 && !floor) s -= 1;
         secs[i] = tz === 'UTC' ? s : s + tzOffset(tz, s);
         ns[i] = v;
       }

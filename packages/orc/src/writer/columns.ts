@@ -231,6 +231,7 @@ function writeColumn(node: TypeNode, v: ColumnVector, rows: Int32Array, opts: Co
       v2();
       const secs = new Float64Array(count);
       const nanos = new Float64Array(count);
+      const floor = t.attributes?.['dagcache.timestamp.seconds'] === 'floor';
       let minMs = 0;
       let maxMs = 0;
       let minN = 0;
@@ -239,8 +240,9 @@ function writeColumn(node: TypeNode, v: ColumnVector, rows: Int32Array, opts: Co
         const i = idx[k]!;
         const s = v.seconds![i]!;
         const ns = v.nanos![i]!;
-        // Stored seconds are truncated toward zero (readers subtract one for negative times).
-        secs[k] = (s < 0 && ns > 999_999 ? s + 1 : s) - ORC_EPOCH;
+        // Stored seconds are truncated toward zero (readers subtract one for negative times), unless the
+        // column is marked as floored (see markTimestampFloor in writer.ts).
+        secs[k] = (s < 0 && ns > 999_999 && !floor ? s + 1 : s) - ORC_EPOCH;
         nanos[k] = formatNanos(ns);
         const ms = s * 1000 + Math.floor(ns / 1_000_000);
         const sub = ns % 1_000_000;

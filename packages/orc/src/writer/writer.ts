@@ -62,7 +62,41 @@ export function writeOrc(schema: OrcType | string, data: readonly unknown[] | Co
   return writeVector(type, vector, opts);
 }
 
+/** Type attribute marking timestamp columns whose seconds are stored floored (see markTimestampFloor). */
+export const TIMESTAMP_FLOOR = 'dagcache.timestamp.seconds';
+
+/**
+ * ORC stores timestamp seconds truncated toward zero and readers subtract one second for negative values
+ * with more than 999,999 ns, which cannot express times in (-1 s, 0) before 1970. When a column holds
+ * such a time, it is written with floored seconds instead and marked with an attribute our reader honours
+ * (other readers then read that column's negative fractional times one second early).
+ */
+function markTimestampFloor(t: OrcType, v: ColumnVector): OrcType {
+  switch (t.kind) {
+    case 'timestamp':
+    case 'timestamp with local time zone': {
+      for (let i = 0; i < v.length; i++) {
+        if (v.seconds![i] === -1 && v.nanos![i]! > 999_999 && (!v.present || v.present[i])) {
+          return { ...t, attributes: { ...(t.attributes ?? {}), [TIMESTAMP_FLOOR]: 'floor' } };
+        }
+      }
+      return t;
+    }
+    case 'list':
+      return { ...t, element: markTimestampFloor(t.element, v.children![0]!) };
+    case 'map':
+      return { ...t, key: markTimestampFloor(t.key, v.children![0]!), value: markTimestampFloor(t.value, v.children![1]!) };
+    case 'struct':
+      return { ...t, fields: t.fields.map((f, i) => ({ name: f.name, type: markTimestampFloor(f.type, v.children![i]!) })) };
+    case 'union':
+      return { ...t, variants: t.variants.map((x, i) => markTimestampFloor(x, v.children![i]!)) };
+    default:
+      return t;
+  }
+}
+
 function writeVector(type: OrcType, v: ColumnVector, opts: WriteOptions): Uint8Array {
+  type = markTimestampFloor(type, v);
   const kind = compressionKinds[opts.compression ?? 'zlib'];
   if (kind === undefined) throw new OrcFormatError(`writeOrc: unknown compression '${opts.compression}'`);
   const blockSize = opts.compressionBlockSize ?? 256 * 1024;
