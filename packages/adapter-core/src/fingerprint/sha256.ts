@@ -1,4 +1,10 @@
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
+
+// One-shot hashing (Node ≥ 20.12) avoids creating a Hash object per key; older Nodes take the long way.
+const oneShot: (data: string | NodeJS.ArrayBufferView) => string =
+  typeof crypto.hash === 'function'
+    ? (data) => crypto.hash('sha256', data, 'base64url')
+    : (data) => crypto.createHash('sha256').update(data).digest('base64url');
 
 /**
  * SHA-256 of some bytes or a string (UTF-8), as url-safe base64 without padding (43 characters).
@@ -11,10 +17,7 @@ import { createHash } from 'node:crypto';
  * ```
  */
 export function sha256Base64Url(data: string | NodeJS.ArrayBufferView): string {
-  const hash = createHash('sha256');
-  if (typeof data === 'string') hash.update(data, 'utf8');
-  else hash.update(data);
-  return hash.digest('base64url');
+  return oneShot(data);
 }
 
 /**
@@ -27,5 +30,5 @@ export function sha256Base64Url(data: string | NodeJS.ArrayBufferView): string {
  * ```
  */
 export function hashString(s: string): string {
-  return createHash('sha256').update(s, 'utf8').digest('base64url');
+  return oneShot(s);
 }
