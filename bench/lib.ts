@@ -26,13 +26,16 @@ export function report(name: string, title: string, rows: Row[], extra: Record<s
   writeFileSync(join(resultsDir, `${name}.json`), JSON.stringify({ name, title, machine: machine(), rows, ...extra }, null, 2) + '\n');
 }
 
-/** Median of repeated timings (ms), to tame a noisy 2-core machine. */
-export async function medianMs(times: number, fn: () => Promise<unknown> | unknown): Promise<number> {
+/**
+ * Median of repeated timings (ms), to tame a noisy 2-core machine. With `selfTimed`, `fn` returns the
+ * milliseconds to count (so set-up inside it is not timed).
+ */
+export async function medianMs(times: number, fn: () => Promise<unknown> | unknown, selfTimed = false): Promise<number> {
   const samples: number[] = [];
   for (let i = 0; i < times; i++) {
     const t0 = performance.now();
-    await fn();
-    samples.push(performance.now() - t0);
+    const r = await fn();
+    samples.push(selfTimed ? (r as number) : performance.now() - t0);
   }
   samples.sort((a, b) => a - b);
   return samples[Math.floor(samples.length / 2)]!;
