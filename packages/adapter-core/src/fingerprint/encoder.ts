@@ -270,9 +270,17 @@ export class Encoder implements EncoderApi {
       return;
     }
     // An ordinary class instance: its class name, then its own enumerable properties like an object.
+    const keys = Object.keys(o);
+    if (keys.length === 0) {
+      // Nothing visible: its state lives in #private fields, closures or native slots, where two
+      // different instances would look equal. A false cache hit is worse than an error.
+      this.unhashable(
+        r.name || 'anonymous class',
+        "it has no own enumerable properties, so its state (private #fields, closures, native slots) is invisible; register a fingerprint handler or implement [Symbol.for('dagcache.fingerprint')]()",
+      );
+    }
     sink.u8(TAG_INSTANCE);
     sink.string(r.name);
-    const keys = Object.keys(o);
     if (keys.length > 1) sortKeys(keys);
     this.beginObject(o, keys);
   }

@@ -122,6 +122,24 @@ describe('what cannot be fingerprinted', () => {
     }
   });
 
+  it('a class instance with no visible state (private #fields only) is unhashable, not a constant', () => {
+    class Secret {
+      #value: number;
+      constructor(value: number) {
+        this.#value = value;
+      }
+      get value() {
+        return this.#value;
+      }
+    }
+    const e = errorOf(() => fingerprint({ s: new Secret(1) }, { root: 'cfg' }));
+    expect(e.path).toBe('cfg.s');
+    expect(e.typeName).toBe('Secret');
+    expect(e.message).toMatch(/private/);
+    expect(() => fingerprint(new (class {})())).toThrow(UnhashableValueError);
+    expect(() => fingerprint(new TextEncoder())).toThrow(UnhashableValueError);
+  });
+
   it('tells the user to await a Promise', () => {
     expect(errorOf(() => fingerprint(Promise.resolve(1))).message).toMatch(/await/);
   });
