@@ -287,7 +287,17 @@ export class Run {
     }
 
     finish(behavior === 'recompute' ? 'recomputed' : 'executed', dv, cacheKey);
-    if (!unmatchable) await this.store(name, taskId, cacheKey, parts, dv, value, format, ctx, record);
+    if (!unmatchable) {
+      try {
+        await this.store(name, taskId, cacheKey, parts, dv, value, format, ctx, record);
+      } catch (err) {
+        // The format could not hold the value: nothing was written, the node fails with that error.
+        record.status = 'failed';
+        record.error = (err as Error).message;
+        this.states.set(id, { behavior, dataVersion: null });
+        throw err;
+      }
+    }
     return this.outcome(value, record, behavior);
   }
 

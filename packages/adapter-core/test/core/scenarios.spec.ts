@@ -602,3 +602,21 @@ describe('results and introspection', () => {
     await dr.cache.close();
   });
 });
+
+describe('bad input never damages what is stored', () => {
+  it('a result its format cannot hold fails the node by name and path; earlier results stay intact', async () => {
+    const path = tempDir();
+    let dr = build(path, { A: node(() => ({ ok: 1 }), { cache: { format: 'json' } }) });
+    await dr.execute(['A']);
+    await dr.cache.close();
+    dr = build(path, {
+      A: node(() => ({ ok: 1 }), { cache: { format: 'json' } }),
+      B: node(({ A }) => ({ ...A, when: new Map([[1, 2]]) }), { cache: { format: 'json' } }),
+    });
+    await expect(dr.execute(['B'])).rejects.toThrow(/json format cannot hold a Map at B\.when/);
+    expect(await statuses(dr)).toEqual({ A: 'retrieved', B: 'failed' });
+    expect(await metaSize(dr)).toBe(1);
+    expect(await dr.execute(['A'])).toEqual({ A: { ok: 1 } });
+    await dr.cache.close();
+  });
+});
