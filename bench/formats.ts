@@ -63,6 +63,7 @@ export function benchTable(rows: number): Table {
 }
 
 const MB = 1024 * 1024;
+const ms = (t: number) => (t < 10 ? +t.toFixed(2) : Math.round(t));
 const ctx = (options?: Record<string, unknown>): FormatContext => ({
   nodeName: 'bench',
   fileDir: '/tmp',
@@ -89,9 +90,10 @@ async function measureFormat(
     rows: table.numRows,
     'arrow MB': +arrowMB.toFixed(1),
     'file MB': +(encoded.bytes.byteLength / MB).toFixed(1),
-    'write ms': Math.round(writeMs),
-    'read ms': Math.round(readMs),
+    'write ms': ms(writeMs),
+    'read ms': ms(readMs),
     'write MB/s': +(arrowMB / (writeMs / 1000)).toFixed(1),
+    // feather decodes zero-copy (the table points into the stored bytes): its read figure is not a parse rate.
     'read MB/s': +(arrowMB / (readMs / 1000)).toFixed(1),
   };
 }

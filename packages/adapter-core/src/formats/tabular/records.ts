@@ -187,6 +187,10 @@ export function recordsToTable(records: unknown[], node: string): Table {
     if (row === 0) keys.push(...Object.keys(r));
     else assertSameKeys(keys, Object.keys(r), `node "${node}"`, 0, row);
   });
+  if (keys.length === 0) {
+    // A table with no columns has no rows either: [{}, {}] would come back as [].
+    throw new FormatError(`node "${node}": the records have no keys, so there is no column to store`);
+  }
   const columns: Record<string, Vector> = {};
   for (const key of keys) {
     const values = (records as TabularRecord[]).map((r) => r[key]);
