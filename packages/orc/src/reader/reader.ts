@@ -124,6 +124,8 @@ export function readOrc(bytes: Uint8Array, opts: ReadOptions = {}): OrcFile {
 }
 
 function readFile(file: Uint8Array, opts: ReadOptions): OrcFile {
+  // ORC's Java reader treats a zero-length file as an empty table with no columns; so do we.
+  if (file.length === 0) return emptyFile();
   const tail = readTail(file);
   const { ps, footer, schema, blockSize } = tail;
   const decimalAsLong = ps.version.length === 2 && ps.version[0] === 1 && ps.version[1] === 9999;
@@ -202,6 +204,27 @@ function readFile(file: Uint8Array, opts: ReadOptions): OrcFile {
     softwareVersion: footer.softwareVersion,
     rowIndexStride: footer.rowIndexStride,
     rows: () => vectorToValues(data),
+  };
+}
+
+function emptyFile(): OrcFile {
+  const schema: OrcType = { kind: 'struct', fields: [] };
+  const data: ColumnVector = { type: schema, length: 0, present: null, children: [] };
+  return {
+    schema,
+    numRows: 0,
+    data,
+    metadata: {},
+    statistics: [],
+    stripeStatistics: [],
+    stripes: [],
+    compression: 'NONE',
+    compressionBlockSize: 0,
+    version: '',
+    writerVersion: undefined,
+    softwareVersion: undefined,
+    rowIndexStride: 0,
+    rows: () => [],
   };
 }
 
