@@ -120,6 +120,27 @@ export async function run(): Promise<void> {
     ),
   );
 
+  // 5. A Map of 100k entries: each entry is hashed alone and the digests sorted (order-insensitive).
+  const map = new Map(recs.map((r) => [r.name, r.id]));
+  rows.push(
+    row(
+      'Map, 100k entries (string → number)',
+      'dagcache',
+      measure(3, () => fingerprint(map)),
+      'objects/s',
+      n,
+    ),
+  );
+  rows.push(
+    row(
+      'Map, 100k entries (string → number)',
+      'object-hash',
+      measure(1, () => objectHash(map, { algorithm: 'sha256' }), false),
+      'objects/s',
+      n,
+    ),
+  );
+
   const ratios = {
     recordsOneByOne: round(ohEachT.cpuMs / eachT.cpuMs),
     recordsOneArray: round(ohAllT.cpuMs / 10_000 / (allT.cpuMs / n)),
