@@ -12,13 +12,9 @@ const loaders: Record<FormatName, () => Promise<ResultFormat>> = {
   parquet: async () => (await import('./parquet.js')).parquetFormat,
   csv: async () => (await import('./csv.js')).csvFormat,
   feather: async () => (await import('./feather.js')).featherFormat,
-  orc: async () => notYet('orc'),
+  orc: async () => (await import('./orc.js')).loadOrcFormat(),
   excel: async () => (await import('./excel.js')).excelFormat,
 };
-
-function notYet(name: FormatName): never {
-  throw new ConfigError(`format "${name}" is not available in this build`);
-}
 
 const loaded = new Map<FormatName, Promise<ResultFormat>>();
 

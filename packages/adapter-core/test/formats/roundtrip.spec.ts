@@ -80,10 +80,13 @@ describe('record inference', () => {
     },
   );
 
-  it.each(TABULAR)('%s: records without keys ([{}, {}]) are refused rather than coming back as []', async (name) => {
-    const fmt = await getFormat(name);
-    await expect(fmt.encode([{}, {}], context())).rejects.toThrow(/no keys/);
-  });
+  it.each(TABULAR)(
+    '%s: records without keys ([{}, {}]) are refused rather than coming back as []',
+    async (name) => {
+      const fmt = await getFormat(name);
+      await expect(fmt.encode([{}, {}], context())).rejects.toThrow(/no keys/);
+    },
+  );
 
   it('mixed types inside a nested list name the nested path', async () => {
     const fmt = await getFormat('parquet');
