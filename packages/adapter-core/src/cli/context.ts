@@ -1,0 +1,45 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { openCache, type Cache } from '../cache/cache.js';
+import { DagcacheError } from '../errors.js';
+import { makeOutput, type Output } from './output.js';
+
+/** Options every command takes (given before or after the command name). */
+export interface GlobalOptions {
+  path: string;
+  metadataStore?: string;
+  resultDir?: string;
+  json: boolean;
+  color: boolean;
+}
+
+export interface Context {
+  options: GlobalOptions;
+  output: Output;
+  /** Opens the cache the options name; an existing folder is required unless a metadata store URL is given. */
+  withCache<T>(fn: (cache: Cache) => Promise<T>): Promise<T>;
+}
+
+export function makeContext(options: GlobalOptions): Context {
+  return {
+    options,
+    output: makeOutput(options),
+    async withCache(fn) {
+      const path = resolve(options.path);
+      // Reading commands must not create an empty cache where the user mistyped a path.
+      if (!options.metadataStore && !existsSync(path)) {
+        throw new DagcacheError(`no dagcache cache at ${path} (pass --path to point at one)`);
+      }
+      const cache = await openCache({
+        path,
+        ...(options.metadataStore ? { metadataStore: options.metadataStore } : {}),
+        ...(options.resultDir ? { resultDir: options.resultDir } : {}),
+      });
+      try {
+        return await fn(cache);
+      } finally {
+        await cache.close();
+      }
+    },
+  };
+}
