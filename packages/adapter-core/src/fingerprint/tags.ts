@@ -24,6 +24,10 @@ export const TAG_SET = 0x15;
 export const TAG_BACKREF = 0x16;
 export const TAG_CUSTOM = 0x17;
 export const TAG_ERROR = 0x18;
+/** A Map whose keys are all strings or all numbers: entries in key order. */
+export const TAG_MAP_SORTED = 0x19;
+/** A Set of only strings or only numbers: the items in order. */
+export const TAG_SET_SORTED = 0x1a;
 
 export const TAG_DATE = 0x20;
 export const TAG_REGEXP = 0x21;

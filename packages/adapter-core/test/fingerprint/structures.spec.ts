@@ -111,6 +111,53 @@ describe('Map and Set', () => {
     expect(fingerprint(make([1, 2, 3]))).not.toBe(fingerprint(make([1, 2, 4])));
   });
 
+  it('Sets of only numbers or only strings ignore order too (sorted fast path)', () => {
+    const nums = Array.from({ length: 1000 }, (_, i) => i * 1.5 - 300);
+    expect(fingerprint(new Set(nums))).toBe(fingerprint(new Set([...nums].reverse())));
+    expect(fingerprint(new Set([NaN, 2, -Infinity]))).toBe(fingerprint(new Set([-Infinity, NaN, 2])));
+    expect(fingerprint(new Set(['b', 'a', 'é']))).toBe(fingerprint(new Set(['é', 'a', 'b'])));
+    expect(fingerprint(new Set([1, 2]))).not.toBe(fingerprint(new Set(['1', '2'])));
+    expect(fingerprint(new Set([1, 2]))).not.toBe(fingerprint(new Set([1, 2, 3])));
+    expect(fingerprint(new Set([1, '2']))).toBe(fingerprint(new Set(['2', 1]))); // mixed: generic path
+    expect(fingerprint(new Set([1, '2']))).not.toBe(fingerprint(new Set([1, 2])));
+  });
+
+  it('Maps with only string or only number keys ignore order too (sorted fast path)', () => {
+    const entries = Array.from({ length: 500 }, (_, i) => [`k${i}`, { v: i }] as const);
+    expect(fingerprint(new Map(entries))).toBe(fingerprint(new Map([...entries].reverse())));
+    expect(
+      fingerprint(
+        new Map([
+          [2, 'a'],
+          [1, 'b'],
+        ]),
+      ),
+    ).toBe(
+      fingerprint(
+        new Map([
+          [1, 'b'],
+          [2, 'a'],
+        ]),
+      ),
+    );
+    expect(
+      fingerprint(
+        new Map([
+          [2, 'a'],
+          [1, 'b'],
+        ]),
+      ),
+    ).not.toBe(
+      fingerprint(
+        new Map([
+          [2, 'b'],
+          [1, 'a'],
+        ]),
+      ),
+    );
+    expect(fingerprint(new Map([['a', 1]]))).not.toBe(fingerprint({ a: 1 }));
+  });
+
   it('a Map subclass hashes as a Map', () => {
     class Registry extends Map<string, number> {}
     expect(fingerprint(new Registry([['a', 1]]))).toBe(fingerprint(new Map([['a', 1]])));

@@ -37,6 +37,13 @@ describe('unhashable values name the path inside the value', () => {
     ]);
     expect(errorOf(() => fingerprint(m, { root: 'handlers' })).path).toBe('handlers.get("save").handler');
     expect(errorOf(() => fingerprint(new Map([[7, Symbol('s')]]), { root: 'm' })).path).toBe('m.get(7)');
+    const mixed = new Map<unknown, unknown>([
+      [1, 'ok'],
+      ['cb', () => 1],
+    ]);
+    expect(errorOf(() => fingerprint(mixed, { root: 'm' })).path).toBe('m.get("cb")');
+    const objKey = new Map<unknown, unknown>([[{ id: 1 }, () => 1]]);
+    expect(errorOf(() => fingerprint(objKey, { root: 'm' })).path).toBe('m.get(<key #0>)');
     const fnKey = new Map([[() => 1, 'v']]);
     expect(errorOf(() => fingerprint(fnKey, { root: 'm' })).path).toBe('m.keys()[0]');
     expect(errorOf(() => fingerprint(new Set([1, () => 1]), { root: 's' })).path).toBe('s.values()[1]');
