@@ -79,10 +79,12 @@ export function orcToArrow(bytes: Uint8Array, opts: ReadOptions = {}): Table {
     root = { type, length: root.length, present: null, children: [root] };
   }
   const st = root.type as Extract<OrcType, { kind: 'struct' }>;
-  const fields = st.fields.map((f, i) => new Field(f.name, arrowType(f.type), nullable(f.type)));
+  const fields = st.fields.map((f) => new Field(f.name, arrowType(f.type), nullable(f.type)));
   const metadata = new Map<string, string>();
   const meta = file.metadata[SCHEMA_METADATA_KEY];
-  if (meta) for (const [k, v] of Object.entries(JSON.parse(new TextDecoder().decode(meta)) as Record<string, string>)) metadata.set(k, v);
+  if (meta)
+    for (const [k, v] of Object.entries(JSON.parse(new TextDecoder().decode(meta)) as Record<string, string>))
+      metadata.set(k, v);
   const schema = new Schema(fields, metadata);
   const children = st.fields.map((f, i) => toData(root.children![i]!, fields[i]!.type));
   const structData = makeData({ type: new Struct(fields), length: root.length, nullCount: 0, children });
@@ -138,7 +140,10 @@ export function arrowType(t: OrcType): DataType {
         new Field(childName(t.key, 'key'), arrowType(t.key), false),
         new Field(childName(t.value, 'value'), arrowType(t.value), nullable(t.value)),
       ]);
-      return new Map_(new Field(a['arrow.entries'] ?? 'entries', entries, false), a['arrow.keysSorted'] === 'true');
+      return new Map_(
+        new Field(a['arrow.entries'] ?? 'entries', entries, false),
+        a['arrow.keysSorted'] === 'true',
+      );
     }
     case 'struct':
       return new Struct(t.fields.map((f) => new Field(f.name, arrowType(f.type), nullable(f.type))));
@@ -257,7 +262,12 @@ function toData(v: ColumnVector, type: DataType): Data {
     }
     case 'list': {
       const lt = type as List;
-      return makeData({ ...base, type: lt, valueOffsets: v.offsets!, child: toData(v.children![0]!, lt.children[0]!.type) });
+      return makeData({
+        ...base,
+        type: lt,
+        valueOffsets: v.offsets!,
+        child: toData(v.children![0]!, lt.children[0]!.type),
+      });
     }
     case 'map': {
       const mt = type as Map_;
@@ -273,7 +283,11 @@ function toData(v: ColumnVector, type: DataType): Data {
     }
     case 'struct': {
       const stt = type as Struct;
-      return makeData({ ...base, type: stt, children: v.children!.map((c, i) => toData(c, stt.children[i]!.type)) });
+      return makeData({
+        ...base,
+        type: stt,
+        children: v.children!.map((c, i) => toData(c, stt.children[i]!.type)),
+      });
     }
     case 'union': {
       // Arrow unions have no validity of their own: a null ORC union becomes variant 0 holding null.
@@ -294,7 +308,15 @@ function toData(v: ColumnVector, type: DataType): Data {
         }
       }
       if (ut instanceof SparseUnion) {
-        const sparse = children.map((c, k) => gather(c, length, (i) => (v.tags![i] === k && (!v.present || v.present[i]) ? offsets[i]! : k === 0 && v.present && !v.present[i] ? offsets[i]! : -1)));
+        const sparse = children.map((c, k) =>
+          gather(c, length, (i) =>
+            v.tags![i] === k && (!v.present || v.present[i])
+              ? offsets[i]!
+              : k === 0 && v.present && !v.present[i]
+                ? offsets[i]!
+                : -1,
+          ),
+        );
         return makeData({
           type: ut,
           length,
@@ -392,7 +414,11 @@ function gather(c: ColumnVector, n: number, pick: (i: number) => number): Column
 }
 
 function sliceOne(c: ColumnVector, k: number): ColumnVector {
-  const one: ColumnVector = { type: c.type, length: 1, present: c.present ? c.present.slice(k, k + 1) : null };
+  const one: ColumnVector = {
+    type: c.type,
+    length: 1,
+    present: c.present ? c.present.slice(k, k + 1) : null,
+  };
   if (c.values) one.values = c.values.slice(k, k + 1);
   if (c.bigints) one.bigints = c.bigints.slice(k, k + 1);
   if (c.strings) one.strings = c.strings.slice(k, k + 1);
@@ -405,14 +431,21 @@ function sliceOne(c: ColumnVector, k: number): ColumnVector {
     const s = c.offsets[k]!;
     const e = c.offsets[k + 1]!;
     one.offsets = Int32Array.from([0, e - s]);
-    one.children = c.children!.map((ch) => concatVectors(ch.type, Array.from({ length: e - s }, (_, j) => sliceOne(ch, s + j))));
+    one.children = c.children!.map((ch) =>
+      concatVectors(
+        ch.type,
+        Array.from({ length: e - s }, (_, j) => sliceOne(ch, s + j)),
+      ),
+    );
     if (e === s) one.children = c.children!.map((ch) => emptyLike(ch.type, 0));
   }
   if (c.tags) {
     const tag = c.tags[k]!;
     one.tags = Uint8Array.of(tag);
     one.unionOffsets = Int32Array.of(0);
-    one.children = c.children!.map((ch, j) => (j === tag && (!c.present || c.present[k]) ? sliceOne(ch, c.unionOffsets![k]!) : emptyLike(ch.type, 0)));
+    one.children = c.children!.map((ch, j) =>
+      j === tag && (!c.present || c.present[k]) ? sliceOne(ch, c.unionOffsets![k]!) : emptyLike(ch.type, 0),
+    );
   }
   return one;
 }
@@ -430,16 +463,22 @@ function sliceOne(c: ColumnVector, k: number): ColumnVector {
  * @throws OrcFormatError for Arrow types ORC cannot hold (e.g. Uint64, Float16, Time, Interval).
  */
 export function arrowToOrc(table: Table, opts: WriteOptions = {}): Uint8Array {
-  const fields = table.schema.fields.map((f) => ({ name: f.name, type: orcType(f.type, f.nullable, f.name) }));
+  const fields = table.schema.fields.map((f) => ({
+    name: f.name,
+    type: orcType(f.type, f.nullable, f.name),
+  }));
   const type: OrcType = { kind: 'struct', fields };
   const columns = table.schema.fields.map((f, i) => {
     const vec = table.getChildAt(i)!;
     const parts = vec.data.map((d) => fromData(d, fields[i]!.type, f.name));
-    return parts.length === 1 ? parts[0]! : concatVectors(fields[i]!.type, parts.length ? parts : [emptyLike(fields[i]!.type, 0)]);
+    return parts.length === 1
+      ? parts[0]!
+      : concatVectors(fields[i]!.type, parts.length ? parts : [emptyLike(fields[i]!.type, 0)]);
   });
   const root: ColumnVector = { type, length: table.numRows, present: null, children: columns };
   const metadata = { ...(opts.metadata ?? {}) };
-  if (table.schema.metadata.size > 0) metadata[SCHEMA_METADATA_KEY] = JSON.stringify(Object.fromEntries(table.schema.metadata));
+  if (table.schema.metadata.size > 0)
+    metadata[SCHEMA_METADATA_KEY] = JSON.stringify(Object.fromEntries(table.schema.metadata));
   return writeOrc(type, root, { ...opts, metadata });
 }
 
@@ -453,14 +492,17 @@ function withAttrs(t: OrcType, attrs: Record<string, string | undefined>): OrcTy
 /** The ORC type an Arrow type is written as. */
 export function orcType(type: DataType, isNullable = true, where = ''): OrcType {
   const nn = isNullable ? undefined : 'false';
-  const at = (t: OrcType, extra: Record<string, string | undefined> = {}) => withAttrs(t, { 'arrow.nullable': nn, ...extra });
+  const at = (t: OrcType, extra: Record<string, string | undefined> = {}) =>
+    withAttrs(t, { 'arrow.nullable': nn, ...extra });
   switch (type.typeId) {
     case Type.Bool:
       return at({ kind: 'boolean' });
     case Type.Int: {
       const it = type as unknown as { isSigned: boolean; bitWidth: number };
       if (it.isSigned) {
-        const kind = ({ 8: 'tinyint', 16: 'smallint', 32: 'int', 64: 'bigint' } as const)[it.bitWidth as 8 | 16 | 32 | 64];
+        const kind = ({ 8: 'tinyint', 16: 'smallint', 32: 'int', 64: 'bigint' } as const)[
+          it.bitWidth as 8 | 16 | 32 | 64
+        ];
         return at({ kind });
       }
       if (it.bitWidth === 64) throw new OrcFormatError(`column ${where}: Arrow Uint64 has no ORC type`);
@@ -479,51 +521,75 @@ export function orcType(type: DataType, isNullable = true, where = ''): OrcType 
     case Type.LargeBinary:
       return at({ kind: 'binary' });
     case Type.Date:
-      return at({ kind: 'date' }, { 'arrow.date.unit': type instanceof DateMillisecond ? 'MILLISECOND' : undefined });
+      return at(
+        { kind: 'date' },
+        { 'arrow.date.unit': type instanceof DateMillisecond ? 'MILLISECOND' : undefined },
+      );
     case Type.Timestamp: {
       const ts = type as Timestamp;
       const unit = ts.unit === TimeUnit.NANOSECOND ? undefined : UNIT_NAMES[ts.unit];
       if (ts.timezone) {
-        return at({ kind: 'timestamp with local time zone' }, { 'arrow.unit': unit, 'arrow.timezone': ts.timezone === 'UTC' ? undefined : ts.timezone });
+        return at(
+          { kind: 'timestamp with local time zone' },
+          { 'arrow.unit': unit, 'arrow.timezone': ts.timezone === 'UTC' ? undefined : ts.timezone },
+        );
       }
       return at({ kind: 'timestamp' }, { 'arrow.unit': unit });
     }
     case Type.Decimal: {
       const d = type as Decimal;
-      if (d.precision > 38) throw new OrcFormatError(`column ${where}: decimal precision ${d.precision} exceeds ORC's 38`);
+      if (d.precision > 38)
+        throw new OrcFormatError(`column ${where}: decimal precision ${d.precision} exceeds ORC's 38`);
       return at({ kind: 'decimal', precision: d.precision, scale: d.scale });
     }
     case Type.List: {
       const f = (type as List).children[0]!;
-      const element = withAttrs(orcType(f.type, f.nullable, `${where}.${f.name}`), { 'arrow.name': f.name === 'item' ? undefined : f.name });
+      const element = withAttrs(orcType(f.type, f.nullable, `${where}.${f.name}`), {
+        'arrow.name': f.name === 'item' ? undefined : f.name,
+      });
       return at({ kind: 'list', element });
     }
     case Type.Map: {
       const mt = type as Map_;
       const entries = mt.children[0]!;
       const [kf, vf] = (entries.type as Struct).children as [Field, Field];
-      const key = withAttrs(orcType(kf.type, true, `${where}.key`), { 'arrow.name': kf.name === 'key' ? undefined : kf.name });
-      const value = withAttrs(orcType(vf.type, vf.nullable, `${where}.value`), { 'arrow.name': vf.name === 'value' ? undefined : vf.name });
+      const key = withAttrs(orcType(kf.type, true, `${where}.key`), {
+        'arrow.name': kf.name === 'key' ? undefined : kf.name,
+      });
+      const value = withAttrs(orcType(vf.type, vf.nullable, `${where}.value`), {
+        'arrow.name': vf.name === 'value' ? undefined : vf.name,
+      });
       return at(
         { kind: 'map', key, value },
-        { 'arrow.entries': entries.name === 'entries' ? undefined : entries.name, 'arrow.keysSorted': mt.keysSorted ? 'true' : undefined },
+        {
+          'arrow.entries': entries.name === 'entries' ? undefined : entries.name,
+          'arrow.keysSorted': mt.keysSorted ? 'true' : undefined,
+        },
       );
     }
     case Type.Struct:
       return at({
         kind: 'struct',
-        fields: (type as Struct).children.map((f) => ({ name: f.name, type: orcType(f.type, f.nullable, `${where}.${f.name}`) })),
+        fields: (type as Struct).children.map((f) => ({
+          name: f.name,
+          type: orcType(f.type, f.nullable, `${where}.${f.name}`),
+        })),
       });
     case Type.Union: {
       const ut = type as DenseUnion;
       const variants = ut.children.map((f, i) =>
-        withAttrs(orcType(f.type, f.nullable, `${where}.${f.name}`), { 'arrow.name': f.name === String(i) ? undefined : f.name }),
+        withAttrs(orcType(f.type, f.nullable, `${where}.${f.name}`), {
+          'arrow.name': f.name === String(i) ? undefined : f.name,
+        }),
       );
       const ids = Array.from(ut.typeIds);
       const defaultIds = ids.every((x, i) => x === i);
       return at(
         { kind: 'union', variants },
-        { 'arrow.union.mode': type instanceof SparseUnion ? 'sparse' : undefined, 'arrow.union.typeIds': defaultIds ? undefined : ids.join(',') },
+        {
+          'arrow.union.mode': type instanceof SparseUnion ? 'sparse' : undefined,
+          'arrow.union.typeIds': defaultIds ? undefined : ids.join(','),
+        },
       );
     }
     case Type.Dictionary: {
@@ -559,7 +625,8 @@ function fromData(d: Data, t: OrcType, where: string): ColumnVector {
     );
     const idx = d.values as ArrayLike<number | bigint>;
     const picked: ColumnVector[] = [];
-    for (let i = 0; i < n; i++) picked.push(out.present && !out.present[i] ? emptyLike(t, 1) : sliceOne(dv, Number(idx[off + i]!)));
+    for (let i = 0; i < n; i++)
+      picked.push(out.present && !out.present[i] ? emptyLike(t, 1) : sliceOne(dv, Number(idx[off + i]!)));
     const res = picked.length ? concatVectors(t, picked) : emptyLike(t, 0);
     res.present = out.present;
     return res;
@@ -588,7 +655,10 @@ function fromData(d: Data, t: OrcType, where: string): ColumnVector {
         const src = d.values as unknown as BigInt64Array | Int32Array;
         const vals = new Int32Array(n);
         for (let i = 0; i < n; i++) {
-          const ms = src instanceof BigInt64Array ? src[off + i]! : BigInt(src[(off + i) * 2]! >>> 0) + (BigInt(src[(off + i) * 2 + 1]!) << 32n);
+          const ms =
+            src instanceof BigInt64Array
+              ? src[off + i]!
+              : BigInt(src[(off + i) * 2]! >>> 0) + (BigInt(src[(off + i) * 2 + 1]!) << 32n);
           const q = ms / 86_400_000n;
           vals[i] = Number(ms < 0n && q * 86_400_000n !== ms ? q - 1n : q);
         }
@@ -600,7 +670,10 @@ function fromData(d: Data, t: OrcType, where: string): ColumnVector {
     }
     case 'bigint': {
       const src = d.values as BigInt64Array | Uint32Array;
-      out.bigints = src instanceof BigInt64Array ? src.slice(off, off + n) : BigInt64Array.from(src.subarray(off, off + n), (x) => BigInt(x));
+      out.bigints =
+        src instanceof BigInt64Array
+          ? src.slice(off, off + n)
+          : BigInt64Array.from(src.subarray(off, off + n), (x) => BigInt(x));
       return out;
     }
     case 'string':
@@ -674,7 +747,8 @@ function fromData(d: Data, t: OrcType, where: string): ColumnVector {
       const offsets = d.valueOffsets as Int32Array | undefined;
       for (let i = 0; i < n; i++) {
         const tag = toIndex.get(typeIds[off + i]!);
-        if (tag === undefined) throw new OrcFormatError(`column ${where} row ${i}: union type id ${typeIds[off + i]} unknown`);
+        if (tag === undefined)
+          throw new OrcFormatError(`column ${where} row ${i}: union type id ${typeIds[off + i]} unknown`);
         out.tags[i] = tag;
         out.unionOffsets[i] = dense ? offsets![off + i]! : off + i;
       }

@@ -96,7 +96,8 @@ export function valueAt(v: ColumnVector, i: number): OrcValue {
     case 'map': {
       const [kc, vc] = v.children as [ColumnVector, ColumnVector];
       const out: { key: OrcValue; value: OrcValue }[] = [];
-      for (let k = v.offsets![i]!; k < v.offsets![i + 1]!; k++) out.push({ key: valueAt(kc, k), value: valueAt(vc, k) });
+      for (let k = v.offsets![i]!; k < v.offsets![i + 1]!; k++)
+        out.push({ key: valueAt(kc, k), value: valueAt(vc, k) });
       return out;
     }
     case 'struct': {

@@ -70,10 +70,9 @@ const kindByNumber: Record<number, OrcType['kind']> = {
   [Kind.TIMESTAMP_INSTANT]: 'timestamp with local time zone',
 };
 
-const numberByKind = Object.fromEntries(Object.entries(kindByNumber).map(([n, k]) => [k, Number(n)])) as Record<
-  OrcType['kind'],
-  number
->;
+const numberByKind = Object.fromEntries(
+  Object.entries(kindByNumber).map(([n, k]) => [k, Number(n)]),
+) as Record<OrcType['kind'], number>;
 
 /** Builds the schema tree from the footer's flat type list (validating ids so a cycle cannot loop). */
 export function typeFromProto(types: ProtoType[]): OrcType {
@@ -84,7 +83,8 @@ export function typeFromProto(types: ProtoType[]): OrcType {
   const buildInner = (id: number, depth: number): OrcType => {
     if (depth > 200) throw new OrcFormatError('footer: types nested too deeply');
     // Ids are pre-order: each subtype must be the next unvisited one.
-    if (id !== expected) throw new OrcFormatError(`footer: type ${id} is out of pre-order (expected ${expected})`);
+    if (id !== expected)
+      throw new OrcFormatError(`footer: type ${id} is out of pre-order (expected ${expected})`);
     expected++;
     const t = types[id];
     if (!t) throw new OrcFormatError(`footer: type ${id} missing`);
@@ -92,7 +92,9 @@ export function typeFromProto(types: ProtoType[]): OrcType {
     if (!kind) throw new OrcFormatError(`footer: type ${id} has unknown kind ${t.kind}`);
     const sub = (n: number) => {
       if (t.subtypes.length !== n)
-        throw new OrcFormatError(`footer: type ${id} (${kind}) has ${t.subtypes.length} subtypes, expected ${n}`);
+        throw new OrcFormatError(
+          `footer: type ${id} (${kind}) has ${t.subtypes.length} subtypes, expected ${n}`,
+        );
       return t.subtypes.map((s) => build(s, depth + 1));
     };
     switch (kind) {
@@ -113,7 +115,9 @@ export function typeFromProto(types: ProtoType[]): OrcType {
       }
       case 'struct': {
         if (t.fieldNames.length !== t.subtypes.length)
-          throw new OrcFormatError(`footer: struct type ${id} has ${t.fieldNames.length} names for ${t.subtypes.length} fields`);
+          throw new OrcFormatError(
+            `footer: struct type ${id} has ${t.fieldNames.length} names for ${t.subtypes.length} fields`,
+          );
         const children = t.subtypes.map((s) => build(s, depth + 1));
         return { kind, fields: children.map((type, i) => ({ name: t.fieldNames[i]!, type })) };
       }
@@ -134,7 +138,8 @@ export function typeFromProto(types: ProtoType[]): OrcType {
   };
   build = withAttributes;
   const root = build(0, 0);
-  if (expected !== types.length) throw new OrcFormatError(`footer: ${types.length - expected} types are not reachable`);
+  if (expected !== types.length)
+    throw new OrcFormatError(`footer: ${types.length - expected} types are not reachable`);
   return root;
 }
 

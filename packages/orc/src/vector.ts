@@ -60,7 +60,11 @@ export function spread(v: ColumnVector, present: Uint8Array | null, n: number): 
       j++;
     } else idx[i] = -1;
   }
-  const pick = <A extends { [k: number]: unknown; length: number }>(src: A, make: (n: number) => A, zero: A[number]) => {
+  const pick = <A extends { [k: number]: unknown; length: number }>(
+    src: A,
+    make: (n: number) => A,
+    zero: A[number],
+  ) => {
     const dst = make(n);
     for (let i = 0; i < n; i++) {
       const k = idx[i]!;
@@ -95,7 +99,10 @@ export function spread(v: ColumnVector, present: Uint8Array | null, n: number): 
   return out;
 }
 
-function concatTyped<A extends { length: number; set(a: A, o: number): void }>(parts: A[], make: (n: number) => A): A {
+function concatTyped<A extends { length: number; set(a: A, o: number): void }>(
+  parts: A[],
+  make: (n: number) => A,
+): A {
   let n = 0;
   for (const p of parts) n += p.length;
   const out = make(n);
@@ -130,13 +137,29 @@ export function concatVectors(type: OrcType, parts: ColumnVector[]): ColumnVecto
       (m) => new Ctor(m) as Float64Array,
     );
   }
-  if (first.bigints) out.bigints = concatTyped(parts.map((p) => p.bigints!), (m) => new BigInt64Array(m));
+  if (first.bigints)
+    out.bigints = concatTyped(
+      parts.map((p) => p.bigints!),
+      (m) => new BigInt64Array(m),
+    );
   if (first.strings) out.strings = parts.flatMap((p) => p.strings!);
   if (first.binaries) out.binaries = parts.flatMap((p) => p.binaries!);
   if (first.decimals) out.decimals = parts.flatMap((p) => p.decimals!);
-  if (first.seconds) out.seconds = concatTyped(parts.map((p) => p.seconds!), (m) => new Float64Array(m));
-  if (first.nanos) out.nanos = concatTyped(parts.map((p) => p.nanos!), (m) => new Int32Array(m));
-  if (first.tags) out.tags = concatTyped(parts.map((p) => p.tags!), (m) => new Uint8Array(m));
+  if (first.seconds)
+    out.seconds = concatTyped(
+      parts.map((p) => p.seconds!),
+      (m) => new Float64Array(m),
+    );
+  if (first.nanos)
+    out.nanos = concatTyped(
+      parts.map((p) => p.nanos!),
+      (m) => new Int32Array(m),
+    );
+  if (first.tags)
+    out.tags = concatTyped(
+      parts.map((p) => p.tags!),
+      (m) => new Uint8Array(m),
+    );
   if (first.offsets) {
     const o = new Int32Array(length + 1);
     let i = 0;

@@ -31,7 +31,9 @@ import { OrcFormatError, arrowToOrc, orcToArrow, readOrc, type Compression } fro
 import { vectorsDir } from './helpers.js';
 
 const plain = (t: Table) =>
-  JSON.stringify(t.toArray(), (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v instanceof Uint8Array ? [...v] : v));
+  JSON.stringify(t.toArray(), (_k, v: unknown) =>
+    typeof v === 'bigint' ? `${v}n` : v instanceof Uint8Array ? [...v] : v,
+  );
 
 function bits(flags: boolean[]): Uint8Array {
   const b = new Uint8Array(Math.ceil(flags.length / 8));
@@ -45,7 +47,13 @@ function sampleTable(): Table {
   const valid = [true, true, false, true, true, true];
   const ts = (unit: TimeUnit, tz: string | null, vals: bigint[]) =>
     makeVector(
-      makeData({ type: new Timestamp(unit, tz), length: n, nullCount: 1, nullBitmap: bits(valid), data: BigInt64Array.from(vals) }),
+      makeData({
+        type: new Timestamp(unit, tz),
+        length: n,
+        nullCount: 1,
+        nullBitmap: bits(valid),
+        data: BigInt64Array.from(vals),
+      }),
     );
   const dec = new Uint32Array(n * 4);
   [1234n, -1n, 0n, 10n ** 30n, -(10n ** 37n), 5n].forEach((v, i) => {
@@ -68,14 +76,20 @@ function sampleTable(): Table {
       children: [i32.data[0]!, str.data[0]!],
     }),
   );
-  const sparseType = new SparseUnion([5, 7], [new Field('x', new Float64(), true), new Field('y', new Bool(), true)]);
+  const sparseType = new SparseUnion(
+    [5, 7],
+    [new Field('x', new Float64(), true), new Field('y', new Bool(), true)],
+  );
   const sparse = makeVector(
     makeData({
       type: sparseType,
       length: n,
       nullCount: 0,
       typeIds: Int8Array.from([5, 7, 7, 5, 5, 7]),
-      children: [vectorFromArray([1.5, 0, 0, -2, null, 0], new Float64()).data[0]!, vectorFromArray([false, true, null, false, false, false], new Bool()).data[0]!],
+      children: [
+        vectorFromArray([1.5, 0, 0, -2, null, 0], new Float64()).data[0]!,
+        vectorFromArray([false, true, null, false, false, false], new Bool()).data[0]!,
+      ],
     }),
   );
   return new Table({
@@ -87,21 +101,72 @@ function sampleTable(): Table {
     f32: vectorFromArray([1.5, -0, null, Infinity, 3.25, -1e30], new Float32()),
     f64: vectorFromArray([1.5, -0, null, NaN, 1e-300, -1e300], new Float64()),
     s: vectorFromArray(['héllo', '', null, '😀', 'x'.repeat(1000), 'z'], new Utf8()),
-    bin: vectorFromArray([new Uint8Array([1, 2]), new Uint8Array(0), null, new Uint8Array([255]), new Uint8Array([0]), new Uint8Array([9])], new Binary()),
-    d: makeVector(makeData({ type: new DateDay(), length: n, nullCount: 1, nullBitmap: bits(valid), data: Int32Array.from([0, -25567, 0, 18000, 2932896, -1]) })),
-    tsn: ts(TimeUnit.NANOSECOND, null, [1_700_000_000_123_456_789n, -1_500_000_000n, 0n, 0n, 1n, -(2n ** 62n)]),
+    bin: vectorFromArray(
+      [
+        new Uint8Array([1, 2]),
+        new Uint8Array(0),
+        null,
+        new Uint8Array([255]),
+        new Uint8Array([0]),
+        new Uint8Array([9]),
+      ],
+      new Binary(),
+    ),
+    d: makeVector(
+      makeData({
+        type: new DateDay(),
+        length: n,
+        nullCount: 1,
+        nullBitmap: bits(valid),
+        data: Int32Array.from([0, -25567, 0, 18000, 2932896, -1]),
+      }),
+    ),
+    tsn: ts(TimeUnit.NANOSECOND, null, [
+      1_700_000_000_123_456_789n,
+      -1_500_000_000n,
+      0n,
+      0n,
+      1n,
+      -(2n ** 62n),
+    ]),
     tsm: ts(TimeUnit.MILLISECOND, null, [1_700_000_000_123n, -1_500n, 0n, 0n, 1n, 5n]),
     tsu: ts(TimeUnit.MICROSECOND, 'UTC', [1n, -2n, 0n, 3n, 4n, 5n]),
     tsz: ts(TimeUnit.SECOND, 'Europe/Paris', [1n, -2n, 0n, 3n, 4n, 5n]),
-    dec: makeVector(makeData({ type: new Decimal(2, 38, 128), length: n, nullCount: 1, nullBitmap: bits(valid), data: dec })),
-    list: vectorFromArray([[1, null], [], null, [4], [5, 6, 7], null], new List(new Field('item', new Int32(), true))),
-    list2: vectorFromArray([['a'], [], null, [], ['b'], ['c']], new List(new Field('element', new Utf8(), false))),
+    dec: makeVector(
+      makeData({
+        type: new Decimal(2, 38, 128),
+        length: n,
+        nullCount: 1,
+        nullBitmap: bits(valid),
+        data: dec,
+      }),
+    ),
+    list: vectorFromArray(
+      [[1, null], [], null, [4], [5, 6, 7], null],
+      new List(new Field('item', new Int32(), true)),
+    ),
+    list2: vectorFromArray(
+      [['a'], [], null, [], ['b'], ['c']],
+      new List(new Field('element', new Utf8(), false)),
+    ),
     map: vectorFromArray(
-      [new Map([['k', 1]]), new Map(), null, new Map([['a', null], ['b', 2]]), new Map([['z', 9]]), new Map()],
+      [
+        new Map([['k', 1]]),
+        new Map(),
+        null,
+        new Map([
+          ['a', null],
+          ['b', 2],
+        ]),
+        new Map([['z', 9]]),
+        new Map(),
+      ],
       new Map_(
-        new Field('entries', new Struct([new Field('key', new Utf8(), false), new Field('value', new Int32(), true)]), false) as unknown as Field<
-          Struct<{ key: Utf8; value: Int32 }>
-        >,
+        new Field(
+          'entries',
+          new Struct([new Field('key', new Utf8(), false), new Field('value', new Int32(), true)]),
+          false,
+        ) as unknown as Field<Struct<{ key: Utf8; value: Int32 }>>,
       ),
     ),
     st: vectorFromArray(
@@ -162,7 +227,12 @@ describe('Arrow conversion', () => {
   });
 
   it('ORC example files read into Arrow with the same values as readOrc', () => {
-    for (const f of ['TestOrcFile.test1.orc', 'TestOrcFile.testUnionAndTimestamp.orc', 'decimal.orc', 'over1k_bloom.orc']) {
+    for (const f of [
+      'TestOrcFile.test1.orc',
+      'TestOrcFile.testUnionAndTimestamp.orc',
+      'decimal.orc',
+      'over1k_bloom.orc',
+    ]) {
       const bytes = readFileSync(join(vectorsDir, f));
       const file = readOrc(bytes);
       const table = orcToArrow(bytes);
@@ -174,10 +244,16 @@ describe('Arrow conversion', () => {
           const ours = rows[i]![name];
           const arrow = table.getChild(name)!.get(i) as unknown;
           if (ours === null) expect(arrow ?? null).toBeNull();
-          else if (typeof ours === 'bigint' && table.getChild(name)!.type instanceof Timestamp) expect(arrow).toBeCloseTo(Number(ours) / 1e6, 2); // Arrow JS gives timestamps as float ms
+          else if (typeof ours === 'bigint' && table.getChild(name)!.type instanceof Timestamp)
+            expect(arrow).toBeCloseTo(Number(ours) / 1e6, 2); // Arrow JS gives timestamps as float ms
           else if (typeof ours === 'string' && table.getChild(name)!.type instanceof Decimal) {
             expect(String(arrow)).toBe(ours.replace('.', '').replace(/^(-?)0+(?=\d)/, '$1'));
-          } else if (typeof ours === 'number' || typeof ours === 'bigint' || typeof ours === 'string' || typeof ours === 'boolean')
+          } else if (
+            typeof ours === 'number' ||
+            typeof ours === 'bigint' ||
+            typeof ours === 'string' ||
+            typeof ours === 'boolean'
+          )
             expect(arrow).toBe(ours);
         }
       }

@@ -15,8 +15,13 @@ function readIsolated(path: string): { ok: boolean; orcError?: boolean; message?
     timeout: 60_000,
     encoding: 'utf8',
   });
-  if (r.error || r.status !== 0) return { ok: false, message: `crashed or hung: ${r.error?.message ?? r.stderr}` };
-  return JSON.parse(r.stdout.trim().split('\n').pop()!) as { ok: boolean; orcError: boolean; message: string };
+  if (r.error || r.status !== 0)
+    return { ok: false, message: `crashed or hung: ${r.error?.message ?? r.stderr}` };
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as {
+    ok: boolean;
+    orcError: boolean;
+    message: string;
+  };
 }
 
 const reasons: Record<string, RegExp> = {

@@ -21,10 +21,14 @@ it('damaged files fail only with OrcFormatError', () => {
     readFileSync(join(vectorsDir, 'TestOrcFile.testUnionAndTimestamp.orc')),
     readFileSync(join(vectorsDir, 'orc_split_elim_new.orc')),
     readFileSync(join(vectorsDir, 'TestVectorOrcFile.testLz4.orc')).subarray(0),
-    writeOrc('struct<a:int,s:string,l:array<double>,m:map<string,bigint>>', [
-      { a: 1, s: 'x', l: [1, 2], m: [{ key: 'k', value: 5n }] },
-      { a: null, s: null, l: null, m: null },
-    ], { compression: 'zstd' }),
+    writeOrc(
+      'struct<a:int,s:string,l:array<double>,m:map<string,bigint>>',
+      [
+        { a: 1, s: 'x', l: [1, 2], m: [{ key: 'k', value: 5n }] },
+        { a: null, s: null, l: null, m: null },
+      ],
+      { compression: 'zstd' },
+    ),
     writeOrc('struct<a:int,s:string>', [{ a: 1, s: 'x' }], { compression: 'snappy' }),
   ];
   const others: string[] = [];
@@ -33,7 +37,8 @@ it('damaged files fail only with OrcFormatError', () => {
     const src = sources[k % sources.length]!;
     const bytes = Uint8Array.from(src);
     const mode = k % 3;
-    if (mode === 0) for (let j = 0; j < 1 + r() * 4; j++) bytes[Math.floor(r() * bytes.length)] = Math.floor(r() * 256);
+    if (mode === 0)
+      for (let j = 0; j < 1 + r() * 4; j++) bytes[Math.floor(r() * bytes.length)] = Math.floor(r() * 256);
     else if (mode === 1) {
       // damage the tail, where the metadata lives
       const p = bytes.length - 1 - Math.floor(r() * Math.min(300, bytes.length - 1));

@@ -8,7 +8,9 @@ import type { OrcType, OrcValue } from '../src/index.js';
 export const vectorsDir = join(dirname(fileURLToPath(import.meta.url)), '../../../../shared/vectors/orc');
 
 export function vectorFiles(): string[] {
-  return readdirSync(vectorsDir).filter((f) => f.endsWith('.orc')).sort();
+  return readdirSync(vectorsDir)
+    .filter((f) => f.endsWith('.orc'))
+    .sort();
 }
 
 export function expectedFor(orcFile: string): string | undefined {
@@ -74,9 +76,9 @@ export function parseJsonLossless(text: string): Json {
       i = j + 1;
       return s;
     }
-    if (text.startsWith('null', i)) return (i += 4), null;
-    if (text.startsWith('true', i)) return (i += 4), true;
-    if (text.startsWith('false', i)) return (i += 5), false;
+    if (text.startsWith('null', i)) return ((i += 4), null);
+    if (text.startsWith('true', i)) return ((i += 4), true);
+    if (text.startsWith('false', i)) return ((i += 5), false);
     const m = /^-?[0-9.eE+-]+|^NaN|^-?Infinity/.exec(text.slice(i, i + 80));
     if (!m) throw new Error(`bad JSON at ${i}: ${text.slice(i, i + 20)}`);
     i += m[0].length;
@@ -102,7 +104,8 @@ export function formatTimestamp(ns: bigint): string {
 /** Compares one of our values with the expected JSON value; returns a difference message or null. */
 export function compareValue(t: OrcType, ours: OrcValue, exp: Json, path: string): string | null {
   const diff = (what: string) => `${path}: ${what}`;
-  if (exp === null || ours === null) return exp === ours ? null : diff(`expected ${show(exp)}, got ${show(ours)}`);
+  if (exp === null || ours === null)
+    return exp === ours ? null : diff(`expected ${show(exp)}, got ${show(ours)}`);
   switch (t.kind) {
     case 'boolean':
       return ours === exp ? null : diff(`expected ${show(exp)}, got ${show(ours)}`);
@@ -110,12 +113,15 @@ export function compareValue(t: OrcType, ours: OrcValue, exp: Json, path: string
     case 'smallint':
     case 'int':
     case 'bigint':
-      return exp instanceof RawNumber && exp.text === String(ours) ? null : diff(`expected ${show(exp)}, got ${show(ours)}`);
+      return exp instanceof RawNumber && exp.text === String(ours)
+        ? null
+        : diff(`expected ${show(exp)}, got ${show(ours)}`);
     // ORC's C++ tool prints floats with 7 and doubles with 14 significant digits (Java prints the
     // shortest exact form): accept either printing of our exact value.
     case 'float':
       return exp instanceof RawNumber &&
-        (Math.fround(Number(exp.text)) === ours || Number((ours as number).toPrecision(7)) === Number(exp.text))
+        (Math.fround(Number(exp.text)) === ours ||
+          Number((ours as number).toPrecision(7)) === Number(exp.text))
         ? null
         : diff(`expected ${show(exp)}, got ${show(ours)}`);
     case 'double':
@@ -124,7 +130,9 @@ export function compareValue(t: OrcType, ours: OrcValue, exp: Json, path: string
         ? null
         : diff(`expected ${show(exp)}, got ${show(ours)}`);
     case 'decimal':
-      return exp instanceof RawNumber && exp.text === ours ? null : diff(`expected ${show(exp)}, got ${show(ours)}`);
+      return exp instanceof RawNumber && exp.text === ours
+        ? null
+        : diff(`expected ${show(exp)}, got ${show(ours)}`);
     case 'string':
     case 'char':
     case 'varchar':
@@ -135,7 +143,9 @@ export function compareValue(t: OrcType, ours: OrcValue, exp: Json, path: string
       return got === want ? null : diff(`expected [${want}], got [${got}]`);
     }
     case 'date':
-      return exp === (ours as Date).toISOString().slice(0, 10) ? null : diff(`expected ${show(exp)}, got ${show(ours)}`);
+      return exp === (ours as Date).toISOString().slice(0, 10)
+        ? null
+        : diff(`expected ${show(exp)}, got ${show(ours)}`);
     case 'timestamp':
     case 'timestamp with local time zone': {
       const got = formatTimestamp(ours as bigint);
@@ -143,7 +153,8 @@ export function compareValue(t: OrcType, ours: OrcValue, exp: Json, path: string
     }
     case 'list': {
       const o = ours as OrcValue[];
-      if (!Array.isArray(exp) || exp.length !== o.length) return diff(`expected ${show(exp)}, got ${show(ours)}`);
+      if (!Array.isArray(exp) || exp.length !== o.length)
+        return diff(`expected ${show(exp)}, got ${show(ours)}`);
       for (let k = 0; k < o.length; k++) {
         const d = compareValue(t.element, o[k]!, exp[k]!, `${path}[${k}]`);
         if (d) return d;
@@ -152,7 +163,8 @@ export function compareValue(t: OrcType, ours: OrcValue, exp: Json, path: string
     }
     case 'map': {
       const o = ours as { key: OrcValue; value: OrcValue }[];
-      if (!Array.isArray(exp) || exp.length !== o.length) return diff(`expected ${show(exp)}, got ${show(ours)}`);
+      if (!Array.isArray(exp) || exp.length !== o.length)
+        return diff(`expected ${show(exp)}, got ${show(ours)}`);
       for (let k = 0; k < o.length; k++) {
         const e = exp[k] as { key: Json; value: Json };
         const d =
@@ -182,5 +194,7 @@ export function compareValue(t: OrcType, ours: OrcValue, exp: Json, path: string
 }
 
 function show(v: unknown): string {
-  return JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString() : x instanceof RawNumber ? x.text : x));
+  return JSON.stringify(v, (_k, x) =>
+    typeof x === 'bigint' ? x.toString() : x instanceof RawNumber ? x.text : x,
+  );
 }

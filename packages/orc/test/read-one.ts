@@ -8,5 +8,7 @@ try {
   const f = readOrc(readFileSync(path));
   console.log(JSON.stringify({ ok: true, rows: f.rows().length }));
 } catch (err) {
-  console.log(JSON.stringify({ ok: false, orcError: err instanceof OrcFormatError, message: (err as Error).message }));
+  console.log(
+    JSON.stringify({ ok: false, orcError: err instanceof OrcFormatError, message: (err as Error).message }),
+  );
 }

@@ -25,8 +25,10 @@ function sequences(signed: boolean): number[][] {
     let x = Math.floor(r() * 1000);
     for (let k = 0; k < n; k++) {
       const mode = Math.floor(r() * 4);
-      if (mode === 0) seq.push(x); // repeats
-      else if (mode === 1) seq.push((x += Math.floor(r() * 10))); // monotonic
+      if (mode === 0)
+        seq.push(x); // repeats
+      else if (mode === 1)
+        seq.push((x += Math.floor(r() * 10))); // monotonic
       else seq.push(Math.floor(r() * 2 ** bits) * (signed && r() < 0.5 ? -1 : 1));
       if (!signed && seq[seq.length - 1]! < 0) seq[seq.length - 1] = -seq[seq.length - 1]!;
     }
@@ -51,7 +53,10 @@ describe('integer RLE v2', () => {
     const r = rng(7);
     const vals = new BigInt64Array(2000);
     for (let k = 0; k < vals.length; k++)
-      vals[k] = BigInt.asIntN(64, (BigInt(Math.floor(r() * 2 ** 32)) << 32n) | BigInt(Math.floor(r() * 2 ** 32)));
+      vals[k] = BigInt.asIntN(
+        64,
+        (BigInt(Math.floor(r() * 2 ** 32)) << 32n) | BigInt(Math.floor(r() * 2 ** 32)),
+      );
     vals[5] = -(2n ** 63n);
     vals[6] = 2n ** 63n - 1n;
     const bytes = encodeIntV2Big(vals, vals.length, true);
@@ -63,22 +68,22 @@ describe('integer RLE v2', () => {
   it('decodes the patched base example of the ORC specification', () => {
     // From the spec: 2030, 2000, 2020, 1000000, 2040, ... (20 values)
     const bytes = Uint8Array.from([
-      0x8e, 0x13, 0x2b, 0x21, 0x07, 0xd0, 0x1e, 0x00, 0x14, 0x70, 0x28, 0x32, 0x3c, 0x46, 0x50, 0x5a, 0x64, 0x6e,
-      0x78, 0x82, 0x8c, 0x96, 0xa0, 0xaa, 0xb4, 0xbe, 0xfc, 0xe8,
+      0x8e, 0x13, 0x2b, 0x21, 0x07, 0xd0, 0x1e, 0x00, 0x14, 0x70, 0x28, 0x32, 0x3c, 0x46, 0x50, 0x5a, 0x64,
+      0x6e, 0x78, 0x82, 0x8c, 0x96, 0xa0, 0xaa, 0xb4, 0xbe, 0xfc, 0xe8,
     ]);
     const out = new Float64Array(20);
     intDecoder(new ByteReader(bytes, 'test'), false, true).numbers(20, out);
     expect(Array.from(out)).toEqual([
-      2030, 2000, 2020, 1000000, 2040, 2050, 2060, 2070, 2080, 2090, 2100, 2110, 2120, 2130, 2140, 2150, 2160, 2170,
-      2180, 2190,
+      2030, 2000, 2020, 1000000, 2040, 2050, 2060, 2070, 2080, 2090, 2100, 2110, 2120, 2130, 2140, 2150, 2160,
+      2170, 2180, 2190,
     ]);
   });
 
   it('fails cleanly on truncated input', () => {
     const bytes = encodeIntV2([1, 99, 3, 1000, 5], 5, true).finish();
-    expect(() => intDecoder(new ByteReader(bytes.subarray(0, 3), 'x'), true, true).numbers(5, new Float64Array(5))).toThrow(
-      /x: stream ended early/,
-    );
+    expect(() =>
+      intDecoder(new ByteReader(bytes.subarray(0, 3), 'x'), true, true).numbers(5, new Float64Array(5)),
+    ).toThrow(/x: stream ended early/);
   });
 });
 
@@ -92,7 +97,11 @@ describe('integer RLE v1', () => {
     expect(out[0]).toBe(100);
     expect(out[99]).toBe(1);
     const lit = new Float64Array(5);
-    intDecoder(new ByteReader(Uint8Array.from([0xfb, 0x02, 0x03, 0x06, 0x07, 0x0b]), 't'), false, false).numbers(5, lit);
+    intDecoder(
+      new ByteReader(Uint8Array.from([0xfb, 0x02, 0x03, 0x06, 0x07, 0x0b]), 't'),
+      false,
+      false,
+    ).numbers(5, lit);
     expect(Array.from(lit)).toEqual([2, 3, 6, 7, 11]);
   });
 });

@@ -29,7 +29,8 @@ function compareFile(file: string): { diff: string | null; rows: number } {
   const lines = expected.split('\n').filter((l) => l.length > 0);
   const orc = readOrc(readFileSync(join(vectorsDir, file)));
   const rows = orc.rows();
-  if (rows.length !== lines.length) return { diff: `expected ${lines.length} rows, got ${rows.length}`, rows: rows.length };
+  if (rows.length !== lines.length)
+    return { diff: `expected ${lines.length} rows, got ${rows.length}`, rows: rows.length };
   for (let i = 0; i < rows.length; i++) {
     const d = compareValue(orc.schema, rows[i]!, parseJsonLossless(lines[i]!), `row ${i}`);
     if (d) return { diff: d, rows: rows.length };
@@ -44,7 +45,11 @@ describe('Apache ORC example files', () => {
       it(`${file}: rejected with a clear OrcFormatError`, () => {
         expect(() => readOrc(readFileSync(join(vectorsDir, file)))).toThrow(OrcFormatError);
         expect(() => readOrc(readFileSync(join(vectorsDir, file)))).toThrow(reason);
-        record(file, () => ({ rows: readOrc(readFileSync(join(vectorsDir, file))).numRows, result: 'read' }), 'rejected');
+        record(
+          file,
+          () => ({ rows: readOrc(readFileSync(join(vectorsDir, file))).numRows, result: 'read' }),
+          'rejected',
+        );
       });
     } else if (expectedFor(file) !== undefined) {
       it(`${file}: rows equal ORC's own output`, () => {
@@ -84,7 +89,7 @@ describe('Apache ORC example files', () => {
     );
   });
 
-  it('a zero-length file reads as an empty table, as ORC\'s Java reader does', () => {
+  it("a zero-length file reads as an empty table, as ORC's Java reader does", () => {
     const orc = readOrc(new Uint8Array(0));
     expect([orc.numRows, orc.rows()]).toEqual([0, []]);
   });

@@ -13,7 +13,7 @@ function sampleRows(n: number): Record<string, OrcValue>[] {
     rows.push({
       b: nul ? null : k % 3 === 0,
       t: nul ? null : (k % 256) - 128,
-      s: nul ? null : (k * 37) % 65536 - 32768,
+      s: nul ? null : ((k * 37) % 65536) - 32768,
       i: nul ? null : (k * 2654435761) % 2147483647,
       l: nul ? null : BigInt(k) * 1_000_000_007_919n - (k % 2 ? 9_000_000_000_000_000_000n : 0n),
       f: nul ? null : Math.fround(k / 3),
@@ -28,7 +28,9 @@ function sampleRows(n: number): Record<string, OrcValue>[] {
       dec: nul ? null : ((k - 20) * 12.34).toFixed(2),
       big: nul ? null : `${k % 2 ? '-' : ''}${'9'.repeat(30)}.${String(k).padStart(6, '0')}`,
       lst: nul ? null : Array.from({ length: k % 4 }, (_, j) => (j === 1 ? null : j * k)),
-      m: nul ? null : Array.from({ length: k % 3 }, (_, j) => ({ key: `k${j}`, value: j === 2 ? null : j / 2 })),
+      m: nul
+        ? null
+        : Array.from({ length: k % 3 }, (_, j) => ({ key: `k${j}`, value: j === 2 ? null : j / 2 })),
       st: nul ? null : { x: k % 5 === 0 ? null : k, y: k % 2 ? [`a${k}`] : [] },
       u: nul
         ? null
@@ -77,9 +79,28 @@ describe('writer round trips', () => {
   it('all-null columns', () => {
     const nulls = Array.from({ length: 1000 }, () =>
       Object.fromEntries(
-        ['b', 't', 's', 'i', 'l', 'f', 'd', 'str', 'c', 'vc', 'bin', 'dt', 'ts', 'tsl', 'dec', 'big', 'lst', 'm', 'st', 'u'].map(
-          (k) => [k, null],
-        ),
+        [
+          'b',
+          't',
+          's',
+          'i',
+          'l',
+          'f',
+          'd',
+          'str',
+          'c',
+          'vc',
+          'bin',
+          'dt',
+          'ts',
+          'tsl',
+          'dec',
+          'big',
+          'lst',
+          'm',
+          'st',
+          'u',
+        ].map((k) => [k, null]),
       ),
     );
     const file = readOrc(writeOrc(schema, nulls, { compression: 'snappy' }));
@@ -106,7 +127,7 @@ describe('writer round trips', () => {
     expect(never.rows()).toEqual(low);
   });
 
-  it('timestamps just before 1970 (in (-1 s, 0)), which ORC\'s truncated seconds cannot express', () => {
+  it("timestamps just before 1970 (in (-1 s, 0)), which ORC's truncated seconds cannot express", () => {
     const values = [-1n, -500_000_000n, -999_999_999n, -1_000_000_000n, -1_500_000_000n, 0n, 500_000_000n];
     expect(readOrc(writeOrc('timestamp', values)).rows()).toEqual(values);
     // Without such a value the column keeps ORC's usual (truncated) encoding.
@@ -117,7 +138,9 @@ describe('writer round trips', () => {
   });
 
   it('user metadata', () => {
-    const file = readOrc(writeOrc('struct<a:int>', [{ a: 1 }], { metadata: { k: 'v', raw: new Uint8Array([0, 255]) } }));
+    const file = readOrc(
+      writeOrc('struct<a:int>', [{ a: 1 }], { metadata: { k: 'v', raw: new Uint8Array([0, 255]) } }),
+    );
     expect(new TextDecoder().decode(file.metadata['k'])).toBe('v');
     expect([...file.metadata['raw']!]).toEqual([0, 255]);
   });
@@ -134,7 +157,10 @@ describe('writer round trips', () => {
       strs[k] = k % 3 === 0 ? null : `name-${k % 1000}`;
       rows[k] = { i: ints[k]!, d: dbl[k]!, s: strs[k]! };
     }
-    const bytes = writeOrc('struct<i:int,d:double,s:string>', rows, { compression: 'zstd', stripeRows: 300_000 });
+    const bytes = writeOrc('struct<i:int,d:double,s:string>', rows, {
+      compression: 'zstd',
+      stripeRows: 300_000,
+    });
     const file = readOrc(bytes);
     expect(file.numRows).toBe(n);
     expect(file.stripes.map((s) => s.numberOfRows)).toEqual([300_000, 300_000, 300_000, 100_000]);
@@ -151,8 +177,12 @@ describe('writer round trips', () => {
   it('rejects values that do not fit, naming column and row', () => {
     expect(() => writeOrc('struct<a:tinyint>', [{ a: 1 }, { a: 200 }])).toThrow(OrcFormatError);
     expect(() => writeOrc('struct<a:tinyint>', [{ a: 1 }, { a: 200 }])).toThrow(/column a row 1/);
-    expect(() => writeOrc('struct<s:struct<x:string>>', [{ s: { x: 5 } }])).toThrow(/column s\.x row 0: expected a string/);
-    expect(() => writeOrc('struct<d:decimal(4,2)>', [{ d: '123.45' }])).toThrow(/does not fit decimal\(4,2\)/);
+    expect(() => writeOrc('struct<s:struct<x:string>>', [{ s: { x: 5 } }])).toThrow(
+      /column s\.x row 0: expected a string/,
+    );
+    expect(() => writeOrc('struct<d:decimal(4,2)>', [{ d: '123.45' }])).toThrow(
+      /does not fit decimal\(4,2\)/,
+    );
     expect(() => writeOrc('struct<v:varchar(2)>', [{ v: 'abc' }])).toThrow(/longer than varchar\(2\)/);
     expect(() => writeOrc('struct<a:int', [])).toThrow(OrcFormatError);
   });
@@ -162,14 +192,27 @@ describe('statistics read back', () => {
   it('match the data', () => {
     const rows = [
       { i: 5, d: 1.5, s: 'pear', dt: '2020-01-02', dec: '1.25', ts: 1_000_000_000_500n, b: true, l: [1, 2] },
-      { i: -3, d: -2.5, s: 'apple', dt: '1999-12-31', dec: '-7.50', ts: -2_000_000_000_000n, b: false, l: [] },
+      {
+        i: -3,
+        d: -2.5,
+        s: 'apple',
+        dt: '1999-12-31',
+        dec: '-7.50',
+        ts: -2_000_000_000_000n,
+        b: false,
+        l: [],
+      },
       { i: null, d: null, s: null, dt: null, dec: null, ts: null, b: null, l: null },
       { i: 10, d: 4, s: 'zoo', dt: '2000-06-01', dec: '0.00', ts: 0n, b: true, l: [3] },
     ];
     const file = readOrc(
-      writeOrc('struct<i:int,d:double,s:string,dt:date,dec:decimal(5,2),ts:timestamp,b:boolean,l:array<int>>', rows, {
-        stripeRows: 2,
-      }),
+      writeOrc(
+        'struct<i:int,d:double,s:string,dt:date,dec:decimal(5,2),ts:timestamp,b:boolean,l:array<int>>',
+        rows,
+        {
+          stripeRows: 2,
+        },
+      ),
     );
     const s = file.statistics;
     expect(s[0]).toMatchObject({ numberOfValues: 4 });
@@ -178,9 +221,15 @@ describe('statistics read back', () => {
     expect(s[3]).toMatchObject({ string: { min: 'apple', max: 'zoo', sum: 12n } });
     expect(s[4]).toMatchObject({ date: { min: 10956, max: 18263 } });
     expect(s[5]).toMatchObject({ decimal: { min: '-7.50', max: '1.25', sum: '-6.25' } });
-    expect(s[6]).toMatchObject({ timestamp: { min: -2_000_000n, max: 1_000_000n, minNanos: 1, maxNanos: 501 } });
+    expect(s[6]).toMatchObject({
+      timestamp: { min: -2_000_000n, max: 1_000_000n, minNanos: 1, maxNanos: 501 },
+    });
     expect(s[7]).toMatchObject({ numberOfValues: 3, bucket: { count: [2] } });
     expect(s[8]).toMatchObject({ collection: { minChildren: 0, maxChildren: 2, totalChildren: 3 } });
-    expect(file.stripeStatistics[1]![1]).toMatchObject({ numberOfValues: 1, hasNull: true, int: { min: 10n, max: 10n } });
+    expect(file.stripeStatistics[1]![1]).toMatchObject({
+      numberOfValues: 1,
+      hasNull: true,
+      int: { min: 10n, max: 10n },
+    });
   });
 });

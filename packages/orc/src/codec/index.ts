@@ -61,7 +61,12 @@ function decompressChunk(kind: number, chunk: Uint8Array, blockSize: number): Ui
  * Decompresses a whole ORC stream. The output is bounded by (number of chunks × block size), and the
  * number of chunks by the input length, so a hostile header cannot make us allocate without limit.
  */
-export function decompressStream(kind: number, data: Uint8Array, blockSize: number, where: string): Uint8Array {
+export function decompressStream(
+  kind: number,
+  data: Uint8Array,
+  blockSize: number,
+  where: string,
+): Uint8Array {
   if (kind === CompressionKind.NONE) return data;
   const parts: Uint8Array[] = [];
   let total = 0;
@@ -118,7 +123,12 @@ function compressChunk(kind: number, chunk: Uint8Array, level: number | undefine
 }
 
 /** Compresses a whole stream into ORC chunks of at most `blockSize` uncompressed bytes. */
-export function compressStream(kind: number, data: Uint8Array, blockSize: number, level?: number): Uint8Array {
+export function compressStream(
+  kind: number,
+  data: Uint8Array,
+  blockSize: number,
+  level?: number,
+): Uint8Array {
   if (kind === CompressionKind.NONE) return data;
   const parts: Uint8Array[] = [];
   let total = 0;

@@ -6,7 +6,13 @@ import { createRequire } from 'node:module';
 
 interface Lz4js {
   compressBound(n: number): number;
-  compressBlock(src: Uint8Array, dst: Uint8Array, sIndex: number, sLength: number, hashTable: Uint32Array): number;
+  compressBlock(
+    src: Uint8Array,
+    dst: Uint8Array,
+    sIndex: number,
+    sLength: number,
+    hashTable: Uint32Array,
+  ): number;
 }
 
 const lz4js = createRequire(import.meta.url)('lz4js') as Lz4js;

@@ -35,7 +35,7 @@ function load(): ZstdExports {
   const require = createRequire(import.meta.url);
   const wasmPath = join(dirname(require.resolve('@bokuweb/zstd-wasm')), 'zstd.wasm');
   const module = new WebAssembly.Module(readFileSync(wasmPath));
-  let memory: WasmMemory | undefined;
+  const holder: { memory?: WasmMemory } = {};
   const imports = {
     a: {
       a: (code: number) => {
@@ -48,7 +48,7 @@ function load(): ZstdExports {
       d: () => 0,
       e: (requested: number) => {
         // emscripten_resize_heap: grow the memory to at least `requested` bytes.
-        const m = memory!;
+        const m = holder.memory!;
         const needed = (requested >>> 0) - m.buffer.byteLength;
         if (needed <= 0) return 1;
         try {
@@ -62,7 +62,8 @@ function load(): ZstdExports {
   };
   const inst = new WebAssembly.Instance(module, imports);
   const e = inst.exports as Record<string, unknown>;
-  memory = e['f'] as WasmMemory;
+  const memory = e['f'] as WasmMemory;
+  holder.memory = memory;
   (e['g'] as () => void)();
   instance = {
     memory,

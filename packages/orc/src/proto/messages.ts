@@ -349,7 +349,10 @@ export function encodeColumnStatistics(s: ColumnStatistics): ProtoWriter {
     );
   if (s.bucket) w.message(5, new ProtoWriter().packedUints(1, s.bucket.count));
   if (s.decimal)
-    w.message(6, new ProtoWriter().string(1, s.decimal.min).string(2, s.decimal.max).string(3, s.decimal.sum));
+    w.message(
+      6,
+      new ProtoWriter().string(1, s.decimal.min).string(2, s.decimal.max).string(3, s.decimal.sum),
+    );
   if (s.date) w.message(7, new ProtoWriter().sint32(1, s.date.min).sint32(2, s.date.max));
   if (s.binary) w.message(8, new ProtoWriter().sint64(1, s.binary.sum));
   if (s.timestamp) {
@@ -564,7 +567,10 @@ export function encodeStripeFooter(sf: StripeFooter): Uint8Array {
 export function encodeRowIndex(entries: Array<{ positions: number[]; statistics: ColumnStatistics }>) {
   const w = new ProtoWriter();
   for (const e of entries)
-    w.message(1, new ProtoWriter().packedUints(1, e.positions).message(2, encodeColumnStatistics(e.statistics)));
+    w.message(
+      1,
+      new ProtoWriter().packedUints(1, e.positions).message(2, encodeColumnStatistics(e.statistics)),
+    );
   return w.finish();
 }
 

@@ -106,7 +106,8 @@ function decodeStrings(bytes: Uint8Array, lens: Int32Array): string[] {
   let pos = 0;
   for (let i = 0; i < lens.length; i++) {
     const l = lens[i]!;
-    out[i] = l === 0 ? '' : l < 64 ? buf.toString('utf8', pos, pos + l) : utf8.decode(bytes.subarray(pos, pos + l));
+    out[i] =
+      l === 0 ? '' : l < 64 ? buf.toString('utf8', pos, pos + l) : utf8.decode(bytes.subarray(pos, pos + l));
     pos += l;
   }
   return out;

@@ -94,7 +94,12 @@ export function readTail(file: Uint8Array): FileTail {
   const metadataStart = footerStart - ps.metadataLength;
   if (footerStart < 3 || metadataStart < 3)
     throw new OrcFormatError(`postscript: footer (${ps.footerLength} bytes) does not fit the file`);
-  const footerBytes = decompressStream(ps.compression, file.subarray(footerStart, psStart), blockSize, 'footer');
+  const footerBytes = decompressStream(
+    ps.compression,
+    file.subarray(footerStart, psStart),
+    blockSize,
+    'footer',
+  );
   const footer = decodeFooter(new ProtoReader(footerBytes, 'footer'));
   if (footer.encrypted) throw new OrcFormatError('footer: encrypted ORC files are not supported');
   const schema = typeFromProto(footer.types);
@@ -174,8 +179,7 @@ function readFile(file: Uint8Array, opts: ReadOptions): OrcFile {
   });
   if (rows !== footer.numberOfRows && footer.numberOfRows !== 0)
     throw new OrcFormatError(`footer: stripes hold ${rows} rows but the footer says ${footer.numberOfRows}`);
-  const data =
-    parts.length > 0 ? concatVectors(schema, parts) : readEmpty(root, nodes);
+  const data = parts.length > 0 ? concatVectors(schema, parts) : readEmpty(root, nodes);
   // Stripe statistics are read after the data, so a data error is the one reported for a broken file.
   let stripeStatistics: ColumnStatistics[][] = [];
   if (ps.metadataLength > 0) {
@@ -260,7 +264,9 @@ function stripeContext(
     const from = pos;
     pos += s.length;
     if (pos > start + length)
-      throw new OrcFormatError(`${where} footer: stream ${s.kind} of column ${s.column} runs past the stripe data`);
+      throw new OrcFormatError(
+        `${where} footer: stream ${s.kind} of column ${s.column} runs past the stripe data`,
+      );
     if (s.column >= nodes.length) continue;
     ranges.set(s.column * 64 + s.kind, [from, s.length]);
   }

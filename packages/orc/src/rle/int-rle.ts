@@ -20,8 +20,8 @@ export function intDecoder(r: ByteReader, signed: boolean, v2: boolean): IntDeco
 }
 
 const WIDTHS = [
-  1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 26, 28, 30, 32, 40, 48,
-  56, 64,
+  1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 26, 28, 30, 32, 40,
+  48, 56, 64,
 ];
 
 export function decodeWidth(code: number): number {

@@ -44,12 +44,12 @@ export function formatNanos(nanos: number): number {
   return nanos * 8 + zeros;
 }
 
-function minMaxInt(vals: ArrayLike<number>, idx: Int32Array, count: number) {
+function minMaxInt(vals: Float64Array, count: number) {
   let min = Infinity;
   let max = -Infinity;
   let sum = 0;
   for (let k = 0; k < count; k++) {
-    const x = vals[idx[k]!]!;
+    const x = vals[k]!;
     if (x < min) min = x;
     if (x > max) max = x;
     sum += x;
@@ -58,7 +58,13 @@ function minMaxInt(vals: ArrayLike<number>, idx: Int32Array, count: number) {
 }
 
 /** Encodes every column of the tree for rows [start, end) of `v`. */
-export function writeColumns(root: TypeNode, v: ColumnVector, start: number, end: number, opts: ColumnWriteOptions): StripeColumns {
+export function writeColumns(
+  root: TypeNode,
+  v: ColumnVector,
+  start: number,
+  end: number,
+  opts: ColumnWriteOptions,
+): StripeColumns {
   const out: StripeColumns = { streams: [], encodings: [], stats: [] };
   const rows = new Int32Array(end - start);
   for (let i = 0; i < rows.length; i++) rows[i] = start + i;
@@ -70,7 +76,13 @@ export function writeColumns(root: TypeNode, v: ColumnVector, start: number, end
  * Writes the entries `rows` of `v`. A child column only holds entries where its parent has a value (ORC
  * stores nothing under a null struct, list or map), so callers pass exactly those entries.
  */
-function writeColumn(node: TypeNode, v: ColumnVector, rows: Int32Array, opts: ColumnWriteOptions, out: StripeColumns): void {
+function writeColumn(
+  node: TypeNode,
+  v: ColumnVector,
+  rows: Int32Array,
+  opts: ColumnWriteOptions,
+  out: StripeColumns,
+): void {
   const id = node.id;
   const n = rows.length;
   const t = node.type;
@@ -111,7 +123,7 @@ function writeColumn(node: TypeNode, v: ColumnVector, rows: Int32Array, opts: Co
         stream(StreamKind.DATA, encodeIntV2(dense, count, true).finish());
       }
       if (count > 0) {
-        const { min, max, sum } = minMaxInt(dense, Int32Array.from({ length: count }, (_, k) => k), count);
+        const { min, max, sum } = minMaxInt(dense, count);
         if (t.kind === 'date') stats.date = { min, max };
         else stats.int = { min: BigInt(min), max: BigInt(max), sum: BigInt(sum) };
       }
@@ -193,32 +205,35 @@ function writeColumn(node: TypeNode, v: ColumnVector, rows: Int32Array, opts: Co
         }
       }
       const dictionary =
-        useDict && count > 0 && (opts.dictionary === 'always' || dict.size <= count * opts.dictionaryThreshold);
-      const encodeAll = (list: Iterable<string>, m: number) => {
+        useDict &&
+        count > 0 &&
+        (opts.dictionary === 'always' || dict.size <= count * opts.dictionaryThreshold);
+      const encodeAll = (list: Iterable<string>, m: number, maxBytes: number) => {
         const lens = new Float64Array(m);
-        const sink = new ByteSink(1024);
+        const buf = Buffer.allocUnsafe(Math.max(1, maxBytes));
+        let pos = 0;
         let k = 0;
         for (const s of list) {
-          const max = s.length * 3;
-          sink.ensure(max);
-          const written = Buffer.from(sink.buf.buffer, sink.buf.byteOffset, sink.buf.length).write(s, sink.len, 'utf8');
-          sink.len += written;
+          const written = s.length === 0 ? 0 : buf.write(s, pos, 'utf8');
+          pos += written;
           lens[k++] = written;
         }
-        return { bytes: sink.finish(), lens };
+        return { bytes: new Uint8Array(buf.buffer, buf.byteOffset, pos), lens };
       };
       if (dictionary) {
         out.encodings[id] = { kind: EncodingKind.DICTIONARY_V2, dictionarySize: dict.size };
-        const { bytes, lens } = encodeAll(dict.keys(), dict.size);
+        let max = 0;
+        for (const key of dict.keys()) max += key.length * 3;
+        const { bytes, lens } = encodeAll(dict.keys(), dict.size, max);
         stream(StreamKind.DATA, encodeIntV2(ids, count, false).finish());
         stream(StreamKind.DICTIONARY_DATA, bytes);
         stream(StreamKind.LENGTH, encodeIntV2(lens, dict.size, false).finish());
         for (let k = 0; k < count; k++) total += lens[ids[k]!]!;
       } else {
-        const list = (function* () {
-          for (let k = 0; k < count; k++) yield strs[idx[k]!]!;
-        })();
-        const { bytes, lens } = encodeAll(list, count);
+        const list = new Array<string>(count);
+        let max = 0;
+        for (let k = 0; k < count; k++) max += (list[k] = strs[idx[k]!]!).length * 3;
+        const { bytes, lens } = encodeAll(list, count, max);
         stream(StreamKind.DATA, bytes);
         stream(StreamKind.LENGTH, encodeIntV2(lens, count, false).finish());
         total = bytes.length;
@@ -286,7 +301,11 @@ function writeColumn(node: TypeNode, v: ColumnVector, rows: Int32Array, opts: Co
       stream(StreamKind.DATA, data.finish());
       stream(StreamKind.SECONDARY, encodeIntV2(new Float64Array(count).fill(t.scale), count, true).finish());
       if (count > 0)
-        stats.decimal = { min: formatDecimal(min, t.scale), max: formatDecimal(max, t.scale), sum: formatDecimal(sum, t.scale) };
+        stats.decimal = {
+          min: formatDecimal(min, t.scale),
+          max: formatDecimal(max, t.scale),
+          sum: formatDecimal(sum, t.scale),
+        };
       return;
     }
     case 'list':
@@ -305,7 +324,8 @@ function writeColumn(node: TypeNode, v: ColumnVector, rows: Int32Array, opts: Co
         totalC += l;
       }
       stream(StreamKind.LENGTH, encodeIntV2(lens, count, false).finish());
-      stats.collection = count > 0 ? { minChildren: minC, maxChildren: maxC, totalChildren: totalC } : { totalChildren: 0 };
+      stats.collection =
+        count > 0 ? { minChildren: minC, maxChildren: maxC, totalChildren: totalC } : { totalChildren: 0 };
       const childRows = new Int32Array(totalC);
       let c = 0;
       for (let k = 0; k < count; k++) {

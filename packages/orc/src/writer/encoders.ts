@@ -22,7 +22,11 @@ export function encodeByteRle(values: ArrayLike<number>, n: number, out = new By
     // Literals until a run of 3 starts (at most 128).
     let j = i;
     while (j < n && j - i < 128) {
-      if (j + 2 < n && (values[j]! & 0xff) === (values[j + 1]! & 0xff) && (values[j]! & 0xff) === (values[j + 2]! & 0xff))
+      if (
+        j + 2 < n &&
+        (values[j]! & 0xff) === (values[j + 1]! & 0xff) &&
+        (values[j]! & 0xff) === (values[j + 2]! & 0xff)
+      )
         break;
       j++;
     }
@@ -41,9 +45,10 @@ export function encodeBoolRle(values: ArrayLike<number>, n: number): Uint8Array 
 }
 
 const WIDTH_CODE = new Map<number, number>();
-[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 26, 28, 30, 32, 40, 48, 56, 64].forEach(
-  (w, i) => WIDTH_CODE.set(w, i),
-);
+[
+  1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 26, 28, 30, 32, 40,
+  48, 56, 64,
+].forEach((w, i) => WIDTH_CODE.set(w, i));
 
 function bitsFor(v: number): number {
   // v is a non-negative safe integer
@@ -55,32 +60,40 @@ function bitsFor(v: number): number {
 const zz = (v: number) => (v < 0 ? -2 * v - 1 : 2 * v);
 
 class BitWriter {
-  private cur = 0;
-  private used = 0;
+  private acc = 0; // pending bits, fewer than 8 after each write
+  private bits = 0;
   constructor(private out: ByteSink) {}
+  /** Appends the low `width` bits of `v` (v < 2^53, width ≤ 64), most significant first. */
   write(v: number, width: number): void {
-    // v < 2^53, width ≤ 64: emit from the most significant bit down.
-    let left = width;
-    while (left > 0) {
-      const space = 8 - this.used;
-      const take = Math.min(space, left);
-      const shift = left - take;
-      const bits = shift >= 32 ? Math.floor(v / 2 ** shift) % (1 << take) : Math.floor(v / 2 ** shift) & ((1 << take) - 1);
-      this.cur |= bits << (space - take);
-      this.used += take;
-      left -= take;
-      if (this.used === 8) {
-        this.out.byte(this.cur);
-        this.cur = 0;
-        this.used = 0;
+    if (width > 24) {
+      if (width > 32) {
+        this.write(Math.floor(v / 4294967296), width - 32);
+        v = v >>> 0;
+        width = 32;
       }
+      // split into two halves of at most 16 bits so the accumulator stays within 32 bits
+      const lowBits = 16;
+      this.write(Math.floor(v / 65536) & ((1 << (width - lowBits)) - 1), width - lowBits);
+      this.write(v & 0xffff, lowBits);
+      return;
     }
+    const out = this.out;
+    out.ensure(4);
+    let acc = ((this.acc << width) | (v & ((1 << width) - 1))) >>> 0;
+    let bits = this.bits + width;
+    while (bits >= 8) {
+      bits -= 8;
+      out.buf[out.len++] = (acc >>> bits) & 0xff;
+    }
+    acc &= (1 << bits) - 1;
+    this.acc = acc;
+    this.bits = bits;
   }
   flush(): void {
-    if (this.used > 0) {
-      this.out.byte(this.cur);
-      this.cur = 0;
-      this.used = 0;
+    if (this.bits > 0) {
+      this.out.byte((this.acc << (8 - this.bits)) & 0xff);
+      this.acc = 0;
+      this.bits = 0;
     }
   }
 }
@@ -89,7 +102,12 @@ class BitWriter {
  * Integer RLE v2 of `n` integers with |v| < 2^52 (so zigzag stays exact in doubles). Runs of equal values become short repeats (3–10) or
  * fixed deltas; other stretches become delta runs when monotonic and smaller, else direct runs.
  */
-export function encodeIntV2(values: ArrayLike<number>, n: number, signed: boolean, out = new ByteSink(n + 16)): ByteSink {
+export function encodeIntV2(
+  values: ArrayLike<number>,
+  n: number,
+  signed: boolean,
+  out = new ByteSink(n + 16),
+): ByteSink {
   const bw = new BitWriter(out);
   let i = 0;
   while (i < n) {
@@ -100,7 +118,7 @@ export function encodeIntV2(values: ArrayLike<number>, n: number, signed: boolea
       const u = signed ? zz(v) : v;
       if (run <= 10) {
         const w = Math.max(1, Math.ceil(bitsFor(u) / 8));
-        out.byte((w - 1) << 3 | (run - 3));
+        out.byte(((w - 1) << 3) | (run - 3));
         for (let k = w - 1; k >= 0; k--) out.byte(Math.floor(u / 2 ** (8 * k)) & 0xff);
       } else {
         // delta run with a zero fixed delta
@@ -124,7 +142,14 @@ export function encodeIntV2(values: ArrayLike<number>, n: number, signed: boolea
   return out;
 }
 
-function writeLiterals(values: ArrayLike<number>, start: number, len: number, signed: boolean, out: ByteSink, bw: BitWriter) {
+function writeLiterals(
+  values: ArrayLike<number>,
+  start: number,
+  len: number,
+  signed: boolean,
+  out: ByteSink,
+  bw: BitWriter,
+) {
   // Direct width.
   let maxZ = 0;
   for (let k = 0; k < len; k++) {

@@ -48,11 +48,17 @@ export function valuesToVector(type: OrcType, values: readonly unknown[], path =
     case 'smallint':
     case 'int': {
       const [lo, hi] = ranges[type.kind]!;
-      const a = type.kind === 'tinyint' ? new Int8Array(n) : type.kind === 'smallint' ? new Int16Array(n) : new Int32Array(n);
+      const a =
+        type.kind === 'tinyint'
+          ? new Int8Array(n)
+          : type.kind === 'smallint'
+            ? new Int16Array(n)
+            : new Int32Array(n);
       for (let i = 0; i < n; i++) {
         if (isNull(i)) continue;
         const x = typeof values[i] === 'bigint' ? Number(values[i]) : values[i];
-        if (typeof x !== 'number' || !Number.isInteger(x) || x < lo || x > hi) bad(i, `expected an integer in ${lo}..${hi}`);
+        if (typeof x !== 'number' || !Number.isInteger(x) || x < lo || x > hi)
+          bad(i, `expected an integer in ${lo}..${hi}`);
         a[i] = x;
       }
       v.values = a;
@@ -127,9 +133,11 @@ export function valuesToVector(type: OrcType, values: readonly unknown[], path =
         let days: number;
         if (x instanceof Date) days = Math.floor(x.getTime() / DAY_MS);
         else if (typeof x === 'number') days = x;
-        else if (typeof x === 'string' && /^-?\d{4,}-\d\d-\d\d$/.test(x)) days = Math.floor(Date.parse(`${x}T00:00:00Z`) / DAY_MS);
+        else if (typeof x === 'string' && /^-?\d{4,}-\d\d-\d\d$/.test(x))
+          days = Math.floor(Date.parse(`${x}T00:00:00Z`) / DAY_MS);
         else days = NaN;
-        if (!Number.isInteger(days) || Math.abs(days) > 2 ** 31 - 1) bad(i, 'expected a Date, days number or YYYY-MM-DD');
+        if (!Number.isInteger(days) || Math.abs(days) > 2 ** 31 - 1)
+          bad(i, 'expected a Date, days number or YYYY-MM-DD');
         a[i] = days;
       }
       v.values = a;
@@ -169,7 +177,9 @@ export function valuesToVector(type: OrcType, values: readonly unknown[], path =
         }
         const x = values[i];
         const u =
-          typeof x === 'string' || typeof x === 'number' || typeof x === 'bigint' ? parseDecimal(x, type.scale) : undefined;
+          typeof x === 'string' || typeof x === 'number' || typeof x === 'bigint'
+            ? parseDecimal(x, type.scale)
+            : undefined;
         if (u === undefined) bad(i, 'expected a decimal string, number or bigint');
         if (u >= limit || u <= -limit) bad(i, `does not fit decimal(${type.precision},${type.scale})`);
         a[i] = u;
@@ -206,7 +216,8 @@ export function valuesToVector(type: OrcType, values: readonly unknown[], path =
             }
           } else if (Array.isArray(x)) {
             for (const e of x as unknown[]) {
-              if (e === null || typeof e !== 'object' || !('key' in e)) bad(i, 'expected map entries as { key, value }');
+              if (e === null || typeof e !== 'object' || !('key' in e))
+                bad(i, 'expected map entries as { key, value }');
               keys.push((e as { key: unknown }).key);
               vals.push((e as { value?: unknown }).value);
             }
@@ -215,7 +226,10 @@ export function valuesToVector(type: OrcType, values: readonly unknown[], path =
         offsets[i + 1] = keys.length;
       }
       v.offsets = offsets;
-      v.children = [valuesToVector(type.key, keys, `${path}._key`), valuesToVector(type.value, vals, `${path}._value`)];
+      v.children = [
+        valuesToVector(type.key, keys, `${path}._key`),
+        valuesToVector(type.value, vals, `${path}._value`),
+      ];
       return v;
     }
     case 'struct': {
@@ -241,7 +255,8 @@ export function valuesToVector(type: OrcType, values: readonly unknown[], path =
       for (let i = 0; i < n; i++) {
         if (isNull(i)) continue;
         const x = values[i] as { tag?: unknown; value?: unknown };
-        if (typeof x !== 'object' || typeof x.tag !== 'number' || !per[x.tag]) bad(i, 'expected { tag, value } with a valid tag');
+        if (typeof x !== 'object' || typeof x.tag !== 'number' || !per[x.tag])
+          bad(i, 'expected { tag, value } with a valid tag');
         tags[i] = x.tag;
         uo[i] = per[x.tag]!.length;
         per[x.tag]!.push(x.value);

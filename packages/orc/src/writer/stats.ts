@@ -60,12 +60,18 @@ export function mergeStats(parts: ColumnStatistics[]): ColumnStatistics {
     if (s.timestamp) {
       const o = (out.timestamp ??= {});
       const t = s.timestamp;
-      if (o.min === undefined || (t.min !== undefined && (t.min < o.min || (t.min === o.min && (t.minNanos ?? 0) < (o.minNanos ?? 0))))) {
+      if (
+        o.min === undefined ||
+        (t.min !== undefined && (t.min < o.min || (t.min === o.min && (t.minNanos ?? 0) < (o.minNanos ?? 0))))
+      ) {
         o.min = t.min;
         o.minUtc = t.minUtc;
         o.minNanos = t.minNanos;
       }
-      if (o.max === undefined || (t.max !== undefined && (t.max > o.max || (t.max === o.max && (t.maxNanos ?? 0) > (o.maxNanos ?? 0))))) {
+      if (
+        o.max === undefined ||
+        (t.max !== undefined && (t.max > o.max || (t.max === o.max && (t.maxNanos ?? 0) > (o.maxNanos ?? 0))))
+      ) {
         o.max = t.max;
         o.maxUtc = t.maxUtc;
         o.maxNanos = t.maxNanos;

@@ -54,7 +54,11 @@ const WRITER_VERSION = 9; // ORC-14 era writer: timestamp statistics are UTC, bl
  * ```
  * @throws OrcFormatError when a value does not fit the schema (naming column and row).
  */
-export function writeOrc(schema: OrcType | string, data: readonly unknown[] | ColumnVector, opts: WriteOptions = {}): Uint8Array {
+export function writeOrc(
+  schema: OrcType | string,
+  data: readonly unknown[] | ColumnVector,
+  opts: WriteOptions = {},
+): Uint8Array {
   const type = typeof schema === 'string' ? parseSchema(schema) : schema;
   const vector = Array.isArray(data) ? valuesToVector(type, data) : (data as ColumnVector);
   if (!Array.isArray(data) && vector.type.kind !== type.kind)
@@ -85,9 +89,16 @@ function markTimestampFloor(t: OrcType, v: ColumnVector): OrcType {
     case 'list':
       return { ...t, element: markTimestampFloor(t.element, v.children![0]!) };
     case 'map':
-      return { ...t, key: markTimestampFloor(t.key, v.children![0]!), value: markTimestampFloor(t.value, v.children![1]!) };
+      return {
+        ...t,
+        key: markTimestampFloor(t.key, v.children![0]!),
+        value: markTimestampFloor(t.value, v.children![1]!),
+      };
     case 'struct':
-      return { ...t, fields: t.fields.map((f, i) => ({ name: f.name, type: markTimestampFloor(f.type, v.children![i]!) })) };
+      return {
+        ...t,
+        fields: t.fields.map((f, i) => ({ name: f.name, type: markTimestampFloor(f.type, v.children![i]!) })),
+      };
     case 'union':
       return { ...t, variants: t.variants.map((x, i) => markTimestampFloor(x, v.children![i]!)) };
     default:
@@ -100,7 +111,8 @@ function writeVector(type: OrcType, v: ColumnVector, opts: WriteOptions): Uint8A
   const kind = compressionKinds[opts.compression ?? 'zlib'];
   if (kind === undefined) throw new OrcFormatError(`writeOrc: unknown compression '${opts.compression}'`);
   const blockSize = opts.compressionBlockSize ?? 256 * 1024;
-  if (!(blockSize > 0 && blockSize < 2 ** 23)) throw new OrcFormatError('writeOrc: compressionBlockSize must be in 1..8388607');
+  if (!(blockSize > 0 && blockSize < 2 ** 23))
+    throw new OrcFormatError('writeOrc: compressionBlockSize must be in 1..8388607');
   const root = typeTree(type);
   const nodes: TypeNode[] = [];
   const collect = (n: TypeNode) => {
@@ -108,10 +120,16 @@ function writeVector(type: OrcType, v: ColumnVector, opts: WriteOptions): Uint8A
     n.children.forEach(collect);
   };
   collect(root);
-  const colOpts = { dictionary: opts.dictionary ?? 'auto', dictionaryThreshold: opts.dictionaryThreshold ?? 0.8 } as const;
+  const colOpts = {
+    dictionary: opts.dictionary ?? 'auto',
+    dictionaryThreshold: opts.dictionaryThreshold ?? 0.8,
+  } as const;
   const rowsPerStripe = Math.max(
     1,
-    Math.min(opts.stripeRows ?? Infinity, Math.floor((opts.stripeSize ?? 64 * 2 ** 20) / Math.max(1, estimateRowBytes(v)))),
+    Math.min(
+      opts.stripeRows ?? Infinity,
+      Math.floor((opts.stripeSize ?? 64 * 2 ** 20) / Math.max(1, estimateRowBytes(v))),
+    ),
   );
   const parts: Uint8Array[] = [new Uint8Array([0x4f, 0x52, 0x43])];
   let offset = 3;
