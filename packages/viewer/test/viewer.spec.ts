@@ -152,6 +152,12 @@ describe.skipIf(!available)('run viewer in Chromium', () => {
     await page.locator('[data-node="clean"]').click();
     expect(await page.locator('[data-testid="panel-compare"]').textContent()).toContain('data, key');
     await screenshot(page, 'compare');
+    // The README picture (docs/viewer.png is copied from it): wider, without the run list.
+    await page.setViewportSize({ width: 1680, height: 900 });
+    await page.locator('[data-testid="toggle-run-list"]').click();
+    await page.locator('[data-testid="zoom-fit"]').click();
+    await page.locator('[data-node="features"]').click();
+    await screenshot(page, 'readme');
 
     // Picking another comparison in the toolbar works too: clearing it removes the marks.
     const select = page

@@ -48,17 +48,21 @@ export function GraphView(props: {
     });
   }, [virtual, measure]);
 
-  const fit = useCallback(() => {
-    const el = pane.current;
-    if (!el) return;
-    const s = Math.min(1, (el.clientWidth - 8) / layout.width, (el.clientHeight - 8) / layout.height);
-    setScale(Math.max(0.4, s));
-  }, [layout]);
+  const fit = useCallback(
+    (min = 0.2) => {
+      const el = pane.current;
+      if (!el) return;
+      const s = Math.min(1, (el.clientWidth - 8) / layout.width, (el.clientHeight - 8) / layout.height);
+      setScale(Math.max(min, s));
+    },
+    [layout],
+  );
 
   // A new graph starts fitted (small graphs) or at full size in the top left corner (large ones).
   useLayoutEffect(() => {
     if (virtual) setScale(1);
-    else fit();
+    // Never below 0.75 for a first look: small text is worse than a scrollbar.
+    else fit(0.75);
     pane.current?.scrollTo(0, 0);
     measure();
   }, [layout, virtual, fit, measure]);
@@ -125,7 +129,7 @@ export function GraphView(props: {
           aria-label="Zoom in"
           data-testid="zoom-in"
         />
-        <Button text="Fit" onClick={fit} data-testid="zoom-fit" />
+        <Button text="Fit" onClick={() => fit()} data-testid="zoom-fit" />
       </ButtonGroup>
       <div
         className="dc-graph"

@@ -175,27 +175,26 @@ export function NodePanel(props: {
       ) : null}
 
       <Section title={`Events (${events.length})`} testId="panel-events">
-        <HTMLTable compact striped className="dc-table">
-          <tbody>
-            {events.map((e, i) => (
-              <tr key={i} data-event={e.eventType}>
-                <td className="dc-mono dc-nowrap">+{Math.max(0, e.timestamp - run.startedAt)} ms</td>
-                <td>{e.eventType}</td>
-                <td className="dc-muted">{e.actor}</td>
-                <td>
-                  {[
-                    e.msg,
-                    e.value === undefined
-                      ? undefined
-                      : short(typeof e.value === 'string' ? e.value : JSON.stringify(e.value), 24),
-                  ]
-                    .filter(Boolean)
-                    .join(' ')}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </HTMLTable>
+        <ol className="dc-events">
+          {events.map((e, i) => (
+            <li key={i} data-event={e.eventType}>
+              <span className="dc-event-type">{e.eventType}</span>
+              {e.msg ? <span className="dc-event-msg"> {e.msg}</span> : null}
+              <div className="dc-muted dc-event-meta">
+                +{formatDuration(Math.max(0, e.timestamp - run.startedAt))} · {e.actor}
+                {e.value === undefined ? null : (
+                  <code
+                    className="dc-mono"
+                    title={typeof e.value === 'string' ? e.value : JSON.stringify(e.value)}
+                  >
+                    {' '}
+                    {short(typeof e.value === 'string' ? e.value : JSON.stringify(e.value), 28)}
+                  </code>
+                )}
+              </div>
+            </li>
+          ))}
+        </ol>
       </Section>
     </aside>
   );
