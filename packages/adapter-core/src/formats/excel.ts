@@ -278,7 +278,7 @@ export const excelFormat: ResultFormat = {
         sheet.addRow(row);
       }
     });
-    const bytes = new Uint8Array(await workbook.xlsx.writeBuffer());
+    const bytes = normalizeZipTimes(new Uint8Array(await workbook.xlsx.writeBuffer()));
     const meta: SheetMeta[] = sheets.map(([name, input]) => ({
       name,
       input: input.input,
@@ -309,6 +309,43 @@ export const excelFormat: ResultFormat = {
     return meta.layout === 'single' ? out[sheets[0]!.name] : out;
   },
 };
+
+/**
+ * The zip exceljs writes stamps every entry with the current time, so equal workbooks would differ in bytes
+ * (and be stored twice by the content-addressed store). This sets every entry's DOS time/date, in the local
+ * headers and the central directory, to 1980-01-01 00:00. It walks the zip's own directory (no signature
+ * scanning inside compressed data); checksums do not cover these fields.
+ */
+export function normalizeZipTimes(zip: Uint8Array): Uint8Array {
+  const view = new DataView(zip.buffer, zip.byteOffset, zip.byteLength);
+  // End of central directory: 22 bytes plus a comment of up to 64 KiB at the end.
+  let eocd = -1;
+  for (let i = zip.byteLength - 22; i >= Math.max(0, zip.byteLength - 22 - 0xffff); i--) {
+    if (view.getUint32(i, true) === 0x06054b50) {
+      eocd = i;
+      break;
+    }
+  }
+  if (eocd < 0)
+    throw new FormatError('excel format: exceljs wrote a zip without an end-of-central-directory record');
+  const DOS_TIME = 0;
+  const DOS_DATE = (0 << 9) | (1 << 5) | 1; // 1980-01-01
+  let entries = view.getUint16(eocd + 10, true);
+  let p = view.getUint32(eocd + 16, true);
+  while (entries-- > 0) {
+    if (view.getUint32(p, true) !== 0x02014b50)
+      throw new FormatError('excel format: unexpected zip central directory');
+    view.setUint16(p + 12, DOS_TIME, true);
+    view.setUint16(p + 14, DOS_DATE, true);
+    const local = view.getUint32(p + 42, true);
+    if (view.getUint32(local, true) !== 0x04034b50)
+      throw new FormatError('excel format: unexpected zip local header');
+    view.setUint16(local + 10, DOS_TIME, true);
+    view.setUint16(local + 12, DOS_DATE, true);
+    p += 46 + view.getUint16(p + 28, true) + view.getUint16(p + 30, true) + view.getUint16(p + 32, true);
+  }
+  return zip;
+}
 
 function readSheet(ws: ExcelJS.Worksheet, s: SheetMeta): Table {
   const schema = schemaFromMeta(s.schema, 'excel');

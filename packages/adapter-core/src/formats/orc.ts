@@ -56,13 +56,8 @@ function rebuildStrings(table: Table, expected: Table['schema']): Table {
 export const ORC_COMPRESSIONS = ['zstd', 'zlib', 'snappy', 'lz4', 'none'] as const;
 export type OrcCompression = (typeof ORC_COMPRESSIONS)[number];
 
-/** The part of @dagcache/orc this format uses. */
-interface OrcCodec {
-  arrowToOrc(table: Table, opts?: { compression?: OrcCompression }): Uint8Array;
-  orcToArrow(bytes: Uint8Array): Table;
-  orcType(type: Table['schema']['fields'][number]['type'], isNullable?: boolean, where?: string): unknown;
-  arrowType(orcType: never): Table['schema']['fields'][number]['type'];
-}
+/** The ORC codec package (typed; loaded with a dynamic import). */
+type OrcCodec = typeof import('@dagcache/orc');
 
 /**
  * Loads @dagcache/orc. It is imported only when the orc format is first used, so the rest of core (and
@@ -71,7 +66,7 @@ interface OrcCodec {
 async function loadCodec(): Promise<OrcCodec> {
   let mod: Partial<OrcCodec>;
   try {
-    mod = (await import('@dagcache/orc')) as unknown as Partial<OrcCodec>;
+    mod = await import('@dagcache/orc');
   } catch (err) {
     throw new ConfigError(
       `format "orc" is not available: @dagcache/orc cannot be loaded (${(err as Error).message})`,
@@ -111,10 +106,10 @@ export function orcCompression(ctx: FormatContext): OrcCompression {
 export async function loadOrcFormat(): Promise<ResultFormat> {
   const codec = await loadCodec();
   /** Why ORC cannot hold a type exactly: asks the codec's own mapping what the type would read back as. */
-  const problem = (type: Table['schema']['fields'][number]['type']): string | undefined => {
+  const problem = (type: DataType): string | undefined => {
     let back;
     try {
-      back = codec.arrowType(codec.orcType(type, true) as never);
+      back = codec.arrowType(codec.orcType(type, true));
     } catch (err) {
       return (err as Error).message.replace(/^column\s*:\s*/, '');
     }

@@ -1,10 +1,17 @@
-import { tableFromIPC, tableToIPC, type Table } from 'apache-arrow';
+import { tableFromIPC, tableToIPC, type Schema, type Table } from 'apache-arrow';
 // The package's "node" export is a CommonJS build that reads its .wasm file next to it with
 // fs.readFileSync when first imported: no network, no init() call, works under Node 20 ESM.
 import * as parquetWasm from 'parquet-wasm';
 import { ConfigError, FormatError } from '../errors.js';
 import type { FormatContext, ResultFormat } from './result-format.js';
-import { conformToSchema, fromTable, schemaFromMeta, tabularMeta, toTable } from './tabular/tabular.js';
+import {
+  conformToSchema,
+  fromTable,
+  schemaFromMeta,
+  schemaMismatch,
+  tabularMeta,
+  toTable,
+} from './tabular/tabular.js';
 
 /** Compression codecs the parquet format offers through `options.compression`. */
 export const PARQUET_COMPRESSIONS = ['snappy', 'zstd', 'uncompressed'] as const;
@@ -48,6 +55,11 @@ export function readParquetTable(bytes: Uint8Array): Table {
   return tableFromIPC(parquetWasm.readParquet(bytes).intoIPCStream());
 }
 
+/** The Arrow schema a reader of these Parquet bytes gets (read from the footer only). */
+export function readParquetSchema(bytes: Uint8Array): Schema {
+  return tableFromIPC(parquetWasm.readSchema(bytes).intoIPCStream()).schema;
+}
+
 /**
  * Parquet through parquet-wasm (chosen over hyparquet by `bench/formats.ts`, see docs/formats.md).
  * Takes an Arrow `Table` or an array of plain records and gives back the same form; every Arrow type
@@ -74,6 +86,12 @@ export const parquetFormat: ResultFormat = {
       throw new FormatError(
         `parquet format cannot store the result of node "${ctx.nodeName}": ${errorMessage(err)}`,
       );
+    }
+    // The file's footer says what a reader will get back; a type arrow-rs cannot keep (it changes e.g.
+    // some interval/duration types) is refused now, before anything is stored.
+    const mismatch = schemaMismatch(readParquetSchema(bytes), input.table.schema);
+    if (mismatch) {
+      throw new FormatError(`parquet format cannot store the result of node "${ctx.nodeName}": ${mismatch}`);
     }
     return { bytes, meta: { ...tabularMeta(input), compression } };
   },

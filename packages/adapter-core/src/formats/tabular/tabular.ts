@@ -135,22 +135,25 @@ export function assertSchema(
  * rather than a silently different table.
  */
 export function conformToSchema(table: Table, expected: Schema, format: string): Table {
-  if (table.schema.fields.length !== expected.fields.length) {
-    throw new FormatError(
-      `${format} format: read ${table.schema.fields.length} columns, expected ${expected.fields.length}`,
-    );
-  }
-  expected.fields.forEach((f, i) => {
-    const got = table.schema.fields[i]!;
-    if (got.name !== f.name || typeSignature(f.type) !== typeSignature(got.type)) {
-      throw new FormatError(
-        `${format} format: column ${i} read back as "${got.name}: ${String(got.type)}", written as "${f.name}: ${String(f.type)}"`,
-      );
-    }
-  });
+  const mismatch = schemaMismatch(table.schema, expected);
+  if (mismatch) throw new FormatError(`${format} format: ${mismatch}`);
   if (sameMetadata(table.schema, expected)) return table;
   if (table.batches.length === 0) return new Table(expected);
   return new Table(table.batches.map((b) => new RecordBatch(expected, b.data)));
+}
+
+/** Describes the first column whose name or type differs between two schemas, or undefined if none does. */
+export function schemaMismatch(got: Schema, expected: Schema): string | undefined {
+  if (got.fields.length !== expected.fields.length) {
+    return `read ${got.fields.length} columns, expected ${expected.fields.length}`;
+  }
+  for (const [i, f] of expected.fields.entries()) {
+    const g = got.fields[i]!;
+    if (g.name !== f.name || typeSignature(f.type) !== typeSignature(g.type)) {
+      return `column ${i} reads back as "${g.name}: ${String(g.type)}", written as "${f.name}: ${String(f.type)}"`;
+    }
+  }
+  return undefined;
 }
 
 function sameMetadata(a: Schema, b: Schema): boolean {
