@@ -8,6 +8,7 @@ import { clearCache } from '../maintenance/clear.js';
 import { collectGarbage } from '../maintenance/gc.js';
 import { verifyResults } from '../maintenance/verify.js';
 import type { Context } from './context.js';
+import { writeReport } from './report.js';
 import { formatBytes, formatDuration, formatTime, statusColor, table } from './output.js';
 import { parseDuration, parsePort, parsePositiveInt, parseSize } from './parse.js';
 import { serve } from './serve.js';
@@ -75,16 +76,27 @@ export function registerCommands(program: Command, ctx: Ctx): void {
     .description('write the run report: one self-contained HTML file (default: the last run)')
     .argument('[runId]', 'run id (default: the newest run)')
     .option('-o, --output <file>', 'where to write it (default <path>/reports/<runId>.html)')
-    .action(async (runId: string | undefined, opts: { output?: string }, cmd: Command) => {
-      const { output, withCache } = ctx(cmd);
-      const file = await withCache(async (c) => {
-        if (runId === undefined && (await c.listRuns()).length === 0)
-          throw new DagcacheError(`no runs in ${c.path}`);
-        return c.viewRun(runId, opts.output);
-      });
-      if (output.json) return output.printJson({ file });
-      output.out(file);
-    });
+    .option('--compare <runId>', 'mark what changed against this run (default: the previous run)')
+    .option('--group', "show every run of the run's labels.group as one DAG (Nx tasks of one invocation)")
+    .action(
+      async (
+        runId: string | undefined,
+        opts: { output?: string; compare?: string; group?: boolean },
+        cmd: Command,
+      ) => {
+        const { output, withCache } = ctx(cmd);
+        const file = await withCache(async (c) => {
+          const runs = await c.listRuns();
+          if (runs.length === 0) throw new DagcacheError(`no runs in ${c.path}`);
+          // The plain case is exactly cache.viewRun; --compare/--group pick the page's runs themselves.
+          if (!opts.compare && !opts.group) return c.viewRun(runId, opts.output);
+          const id = runId ?? runs[runs.length - 1]!.runId;
+          return writeReport(c, id, opts.compare, !!opts.group, opts.output);
+        });
+        if (output.json) return output.printJson({ file });
+        output.out(file);
+      },
+    );
 
   program
     .command('why')

@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openCache } from '../../src/index.js';
 import { tempDir } from '../support/tmp.js';
 import { cli, cliProcess, json, pipeline, twoRuns } from './support.js';
 
@@ -313,5 +314,52 @@ describe('dagcache serve', () => {
     } finally {
       blocker.close();
     }
+  });
+});
+
+describe('groups (Nx tasks of one invocation, each its own run)', () => {
+  it('runs --group filters; view --group merges the group into one page; --compare picks the other run', async () => {
+    const p = tempDir('dagcache-cli-');
+    const cache = await openCache({ path: p });
+    const ids: string[] = [];
+    const task = async (name: string, deps: Record<string, string>, group: string) => {
+      const run = cache.startRun({
+        tool: 'nx',
+        runId: `${group}:${name}`,
+        labels: { group, target: 'build' },
+      });
+      const out = await run.node({
+        name,
+        codeVersion: `${name}-v1`,
+        dependencies: deps,
+        format: 'json',
+        execute: () => ({ built: name }),
+      });
+      await run.finish();
+      ids.push(run.id);
+      return out.dataVersion!;
+    };
+    const a = await task('lib-a:build', {}, 'g1');
+    await task('app:build', { 'lib-a:build': a }, 'g1');
+    await task('lib-a:build', {}, 'g2');
+    await cache.close();
+
+    expect(json<any[]>(cli(['--path', p, '--json', 'runs', '--group', 'g1'])).map((r) => r.runId)).toEqual([
+      'g1:app:build',
+      'g1:lib-a:build',
+    ]);
+    const out = join(tempDir(), 'group.html');
+    expect(cli(['--path', p, 'view', 'g1:app:build', '--group', '-o', out]).code).toBe(0);
+    const html = readFileSync(out, 'utf8');
+    expect(html).toContain('"mergeGroup":true');
+    expect(html).toContain('"runId":"g1:lib-a:build"');
+    const cmp = join(tempDir(), 'compare.html');
+    expect(cli(['--path', p, 'view', 'g2:lib-a:build', '--compare', 'g1:lib-a:build', '-o', cmp]).code).toBe(
+      0,
+    );
+    expect(readFileSync(cmp, 'utf8')).toContain('"compareRunId":"g1:lib-a:build"');
+    const bad = cli(['--path', p, 'view', 'g2:lib-a:build', '--compare', 'nope']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/^dagcache: unknown run "nope" \(--compare\)/);
   });
 });
