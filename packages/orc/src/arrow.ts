@@ -614,7 +614,10 @@ function presentOf(d: Data): Uint8Array | null {
 
 function fromData(d: Data, t: OrcType, where: string): ColumnVector {
   const n = d.length;
-  const off = d.offset;
+  // Arrow JS slices value, offset and type-id buffers when it slices Data; `offset` then only applies to
+  // the validity bitmap and to boolean values (bit-packed).
+  const bitOff = d.offset;
+  const off = 0;
   const out: ColumnVector = { type: t, length: n, present: presentOf(d) };
   const dt = d.type as DataType;
   if (dt.typeId === Type.Dictionary) {
@@ -624,6 +627,13 @@ function fromData(d: Data, t: OrcType, where: string): ColumnVector {
       dict.data.map((x) => fromData(x, t, where)),
     );
     const idx = d.values as ArrayLike<number | bigint>;
+    if (dv.strings) {
+      // The common case (dictionary-encoded strings): pick the strings directly.
+      out.strings = Array.from({ length: n }, (_, i) =>
+        out.present && !out.present[i] ? '' : dv.strings![Number(idx[off + i]!)]!,
+      );
+      return out;
+    }
     const picked: ColumnVector[] = [];
     for (let i = 0; i < n; i++)
       picked.push(out.present && !out.present[i] ? emptyLike(t, 1) : sliceOne(dv, Number(idx[off + i]!)));
@@ -635,7 +645,7 @@ function fromData(d: Data, t: OrcType, where: string): ColumnVector {
     case 'boolean': {
       const vals = new Uint8Array(n);
       const bits = d.values as Uint8Array;
-      for (let i = 0; i < n; i++) vals[i] = (bits[(off + i) >> 3]! >> ((off + i) & 7)) & 1;
+      for (let i = 0; i < n; i++) vals[i] = (bits[(bitOff + i) >> 3]! >> ((bitOff + i) & 7)) & 1;
       out.values = vals;
       return out;
     }

@@ -117,6 +117,12 @@ function concatTyped<A extends { length: number; set(a: A, o: number): void }>(
 /** Concatenates vectors of one type (e.g. one per stripe). */
 export function concatVectors(type: OrcType, parts: ColumnVector[]): ColumnVector {
   if (parts.length === 1) return parts[0]!;
+  // List/map parts must have offsets from 0 covering exactly their children (Arrow slices may not).
+  parts = parts.map((p) =>
+    p.offsets && (p.offsets[0] !== 0 || p.children![0]!.length !== p.offsets[p.length])
+      ? sliceVector(p, 0, p.length)
+      : p,
+  );
   const length = parts.reduce((s, p) => s + p.length, 0);
   const out: ColumnVector = { type, length, present: null };
   if (parts.some((p) => p.present)) {
@@ -188,6 +194,38 @@ export function concatVectors(type: OrcType, parts: ColumnVector[]): ColumnVecto
         parts.map((p) => p.children![i]!),
       ),
     );
+  }
+  return out;
+}
+
+/**
+ * Entries [start, end) of a vector, normalised so that list/map offsets start at 0 and cover exactly their
+ * children (union children are kept whole, with their offsets).
+ */
+export function sliceVector(v: ColumnVector, start: number, end: number): ColumnVector {
+  const out: ColumnVector = {
+    type: v.type,
+    length: end - start,
+    present: v.present ? v.present.slice(start, end) : null,
+  };
+  if (v.values) out.values = v.values.slice(start, end);
+  if (v.bigints) out.bigints = v.bigints.slice(start, end);
+  if (v.strings) out.strings = v.strings.slice(start, end);
+  if (v.binaries) out.binaries = v.binaries.slice(start, end);
+  if (v.decimals) out.decimals = v.decimals.slice(start, end);
+  if (v.seconds) out.seconds = v.seconds.slice(start, end);
+  if (v.nanos) out.nanos = v.nanos.slice(start, end);
+  if (v.tags) {
+    out.tags = v.tags.slice(start, end);
+    out.unionOffsets = v.unionOffsets!.slice(start, end);
+    out.children = v.children;
+  } else if (v.offsets) {
+    const s = v.offsets[start]!;
+    const e = v.offsets[end]!;
+    out.offsets = v.offsets.slice(start, end + 1).map((x) => x - s);
+    out.children = v.children!.map((c) => sliceVector(c, s, e));
+  } else if (v.children) {
+    out.children = v.children.map((c) => sliceVector(c, start, end));
   }
   return out;
 }

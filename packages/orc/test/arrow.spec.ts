@@ -211,6 +211,16 @@ describe('Arrow conversion', () => {
     expect(back.schema.metadata.get('origin')).toBe('test');
   });
 
+  it('sliced tables and multi-batch nested columns', () => {
+    const t = sampleTable();
+    const parts = t.slice(1, 4).concat(t.slice(4), t.slice(0, 2));
+    expect(parts.batches.length).toBeGreaterThan(1);
+    const back = orcToArrow(arrowToOrc(parts, { stripeRows: 3 }));
+    for (const f of t.schema.fields) {
+      expect([f.name, plain(back.select([f.name]))]).toEqual([f.name, plain(parts.select([f.name]))]);
+    }
+  });
+
   it('0-row tables', () => {
     const t = new Table({ a: vectorFromArray([], new Int32()), s: vectorFromArray([], new Utf8()) });
     const back = orcToArrow(arrowToOrc(t));
