@@ -38,7 +38,8 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     const color = !!process.stderr.isTTY && !('NO_COLOR' in process.env);
     process.stderr.write(`${pc.createColors(color).red('dagcache:')} ${message.split('\n')[0]}\n`);
     // The stack is for bug reports, not for everyday errors.
-    if (process.env.DAGCACHE_DEBUG && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+    if (process.env.DAGCACHE_DEBUG && err instanceof Error && err.stack)
+      process.stderr.write(`${err.stack}\n`);
     return 1;
   }
 }
