@@ -26,3 +26,4 @@ export type { NodeInput } from './driver/graph.js';
 export { Driver, type ExecuteOptions } from './driver/driver.js';
 export { DriverCache } from './driver/driver-cache.js';
 export { node, extractFields, type NodeDefinition, type MultiNodeDefinition, type NodeOptions, type NodeCacheOptions } from './driver/node-definition.js';
+export * from './maintenance/index.js';

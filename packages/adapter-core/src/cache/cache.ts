@@ -218,29 +218,20 @@ export class Cache {
 
   /**
    * Writes the run report (one self-contained HTML file) and returns its path. Defaults: the last run,
-   * `<path>/reports/<runId>.html`. The previous run is included for comparison.
+   * `<path>/reports/<runId>.html`. Earlier runs, the run's group and the previous run (for comparison)
+   * are included, so the page can explain why each node ran.
    */
   async viewRun(runId?: string, outputFile?: string): Promise<string> {
     const id = runId ?? this.lastRunId;
-    const rec = await this.getRun(id);
-    if (!rec) throw new DagcacheError(`viewRun: unknown run "${id}"`);
+    const { renderRunHtml, viewerInputFor } = await import('@dagcache/viewer');
     const summaries = await this.listRuns();
     const idx = summaries.findIndex((s) => s.runId === id);
-    const others = (idx > 0 ? summaries.slice(Math.max(0, idx - 5), idx) : []).map((s) => s.runId);
-    const runs: RunRecord[] = [rec];
-    for (const o of others) {
-      const r = await this.getRun(o);
-      if (r) runs.unshift(r);
-    }
-    const { renderRunHtml } = (await import('@dagcache/viewer')) as any;
-    const html: string = renderRunHtml({
-      runs,
-      selectedRunId: id,
-      ...(others.length ? { compareRunId: others[others.length - 1] } : {}),
-    });
+    const previous = idx > 0 ? summaries[idx - 1]!.runId : undefined;
+    const input = await viewerInputFor(this, id, previous);
+    if (!input) throw new DagcacheError(`viewRun: unknown run "${id}"`);
     const file = resolve(outputFile ?? resolve(this.path, 'reports', `${id}.html`));
     await mkdir(resolve(file, '..'), { recursive: true });
-    await writeFile(file, html);
+    await writeFile(file, renderRunHtml(input));
     return file;
   }
 
