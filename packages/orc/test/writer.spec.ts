@@ -189,6 +189,12 @@ describe('writer round trips', () => {
 });
 
 describe('statistics read back', () => {
+  it('string min/max use UTF-8 byte order, across stripes', () => {
+    const rows = [{ s: '\uFFFD' }, { s: '😀' }, { s: 'a' }, { s: '\uE000' }];
+    const file = readOrc(writeOrc('struct<s:string>', rows, { stripeRows: 2 }));
+    expect(file.statistics[1]).toMatchObject({ string: { min: 'a', max: '😀' } });
+  });
+
   it('match the data', () => {
     const rows = [
       { i: 5, d: 1.5, s: 'pear', dt: '2020-01-02', dec: '1.25', ts: 1_000_000_000_500n, b: true, l: [1, 2] },

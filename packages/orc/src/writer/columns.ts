@@ -31,6 +31,20 @@ export interface ColumnWriteOptions {
 
 const ORC_EPOCH = 1420070400; // 2015-01-01 00:00:00 UTC
 
+/**
+ * Compares strings in UTF-8 byte order, as ORC's statistics do. JavaScript's `<` compares UTF-16 units,
+ * which differs only where a surrogate pair meets a character in U+E000..U+FFFF.
+ */
+export function utf8Compare(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x !== y) return x >= 0xd800 && y >= 0xd800 ? a.codePointAt(i)! - b.codePointAt(i)! : x - y;
+  }
+  return a.length - b.length;
+}
+
 /** Encodes ORC's timestamp nanos: trailing decimal zeros dropped, their count (minus one) in 3 bits. */
 export function formatNanos(nanos: number): number {
   if (nanos === 0) return 0;
@@ -196,8 +210,8 @@ function writeColumn(
       const useDict = opts.dictionary !== 'never';
       for (let k = 0; k < count; k++) {
         const s = strs[idx[k]!]!;
-        if (min === undefined || s < min) min = s;
-        if (max === undefined || s > max) max = s;
+        if (min === undefined || utf8Compare(s, min) < 0) min = s;
+        if (max === undefined || utf8Compare(s, max) > 0) max = s;
         if (useDict) {
           let d = dict.get(s);
           if (d === undefined) dict.set(s, (d = dict.size));

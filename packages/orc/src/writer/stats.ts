@@ -1,4 +1,5 @@
 import type { ColumnStatistics } from '../proto/messages.js';
+import { utf8Compare } from './columns.js';
 
 const minOf = <T extends string | number | bigint>(a: T | undefined, b: T | undefined): T | undefined =>
   a === undefined ? b : b === undefined ? a : b < a ? b : a;
@@ -26,8 +27,9 @@ export function mergeStats(parts: ColumnStatistics[]): ColumnStatistics {
     }
     if (s.string) {
       const o = (out.string ??= { sum: 0n });
-      o.min = minOf(o.min, s.string.min);
-      o.max = maxOf(o.max, s.string.max);
+      const a = s.string;
+      if (a.min !== undefined && (o.min === undefined || utf8Compare(a.min, o.min) < 0)) o.min = a.min;
+      if (a.max !== undefined && (o.max === undefined || utf8Compare(a.max, o.max) > 0)) o.max = a.max;
       o.sum = (o.sum ?? 0n) + (s.string.sum ?? 0n);
     }
     if (s.binary) out.binary = { sum: (out.binary?.sum ?? 0n) + (s.binary.sum ?? 0n) };
