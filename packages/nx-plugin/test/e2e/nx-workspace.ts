@@ -73,13 +73,25 @@ export interface Workspace {
 }
 
 /**
- * Copies the template to a new temp folder and links its node_modules to the monorepo's installed
+ * Copies the template to a new temp folder and links its node_modules (see {@link linkWorkspace}) to the monorepo's installed
  * packages (nx, typescript, @dagcache/*): no network, no npm cache needed, works on a fresh clone after
  * `npm ci && npm run build`. The workspace's own libraries are linked too, so the built app can run.
  */
 export function createWorkspace(): Workspace {
   const root = mkdtempSync(join(tmpdir(), 'dagcache-nx-e2e-'));
   cpSync(template, root, { recursive: true });
+  return linkWorkspace(
+    root,
+    ['leaf', 'strings', 'numbers', 'format', 'report'].map((l) => `libs/${l}`),
+  );
+}
+
+/**
+ * Gives a workspace folder a node_modules linked to the monorepo's installed nx, typescript and
+ * @dagcache packages (plus its own libraries, by folder name) and returns helpers to drive it.
+ * Used by {@link createWorkspace} and by the benchmark, which generates its own workspace.
+ */
+export function linkWorkspace(root: string, libraries: readonly string[]): Workspace {
   const nm = join(root, 'node_modules');
   mkdirSync(join(nm, '@dagcache'), { recursive: true });
   mkdirSync(join(nm, '.bin'));
@@ -88,8 +100,7 @@ export function createWorkspace(): Workspace {
   }
   symlinkSync('../typescript/bin/tsc', join(nm, '.bin/tsc'));
   symlinkSync('../nx/bin/nx.js', join(nm, '.bin/nx'));
-  for (const lib of ['leaf', 'strings', 'numbers', 'format', 'report'])
-    symlinkSync(join(root, 'libs', lib), join(nm, lib), 'dir');
+  for (const lib of libraries) symlinkSync(join(root, lib), join(nm, lib.split('/').pop()!), 'dir');
   return {
     root,
     nx(args, env = {}) {
