@@ -4,9 +4,15 @@
  *
  * @packageDocumentation
  */
-export { createCachingInterceptors, cachingInterceptorFactory } from './interceptor/create-caching-interceptors.js';
+export {
+  createCachingInterceptors,
+  cachingInterceptorFactory,
+} from './interceptor/create-caching-interceptors.js';
 export type { CachingInterceptors } from './interceptor/create-caching-interceptors.js';
-export { CachingActivityInterceptor, UNHASHABLE_ARGUMENT } from './interceptor/caching-activity-interceptor.js';
+export {
+  CachingActivityInterceptor,
+  UNHASHABLE_ARGUMENT,
+} from './interceptor/caching-activity-interceptor.js';
 export { CachingRuntime, UNVERSIONED } from './interceptor/caching-runtime.js';
 export { DagcacheWorkerPlugin } from './plugin/dagcache-worker-plugin.js';
 export type { DagcacheWorkerPluginOptions } from './plugin/dagcache-worker-plugin.js';

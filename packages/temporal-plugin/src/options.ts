@@ -29,7 +29,10 @@ export type ActivityResultFormat = 'payload' | FormatName;
  * });
  * ```
  */
-export interface CachingInterceptorOptions extends Omit<CacheOptions, 'formats' | 'unhashable' | 'defaultFormat'> {
+export interface CachingInterceptorOptions extends Omit<
+  CacheOptions,
+  'formats' | 'unhashable' | 'defaultFormat'
+> {
   /**
    * An already open cache to use instead of opening one from the options above (they are then ignored).
    * The caller keeps ownership: closing the interceptors does not close it.
@@ -76,4 +79,9 @@ export interface CachingInterceptorOptions extends Omit<CacheOptions, 'formats' 
    * "Runs"). The least recently used run is finished beyond this. Default 64.
    */
   maxOpenRuns?: number;
+  /**
+   * Run records are persisted this many milliseconds after a call, together with those of every other call
+   * finished meanwhile, off the activity's path. `close()` writes whatever is left. Default 50.
+   */
+  flushDelayMs?: number;
 }

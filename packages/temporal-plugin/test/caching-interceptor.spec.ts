@@ -10,7 +10,12 @@ import {
   type CachingInterceptorOptions,
   type DagcacheCache,
 } from '../src/index.js';
-import { computeStats, fetchPrices, renderReport, type PriceSeries } from '../../../e2e/temporal-sample/src/activities.js';
+import {
+  computeStats,
+  fetchPrices,
+  renderReport,
+  type PriceSeries,
+} from '../../../e2e/temporal-sample/src/activities.js';
 import { activityEnv, callInfo, tempCachePath } from './helpers/env.js';
 import { payloadConverter as taggedConverter } from './helpers/tagged-json-converter.js';
 
@@ -63,7 +68,10 @@ describe('hit and miss', () => {
     const interceptors = caching();
     const activity = counted(computeStats);
     const first = await activityEnv(interceptors, callInfo('computeStats')).run(activity, series);
-    const second = await activityEnv(interceptors, callInfo('computeStats', { activityId: '7' })).run(activity, series);
+    const second = await activityEnv(interceptors, callInfo('computeStats', { activityId: '7' })).run(
+      activity,
+      series,
+    );
     await interceptors.close();
     expect(activity.calls.count).toBe(1);
     expect(second).toEqual(first);
@@ -90,7 +98,11 @@ describe('hit and miss', () => {
     await activityEnv(interceptors, callInfo('computeStats')).run(activity, series);
     await activityEnv(
       interceptors,
-      callInfo('computeStats', { attempt: 3, activityId: '9', workflowExecution: { workflowId: 'other', runId: 'r2' } }),
+      callInfo('computeStats', {
+        attempt: 3,
+        activityId: '9',
+        workflowExecution: { workflowId: 'other', runId: 'r2' },
+      }),
     ).run(activity, series);
     await interceptors.close();
     expect(activity.calls.count).toBe(1);
@@ -149,7 +161,11 @@ describe('behaviors', () => {
     await activityEnv(plain, callInfo('renderReport')).run(activity, stats);
     await plain.close();
     expect(activity.calls.count).toBe(3);
-    expect(await statuses()).toEqual(['renderReport:disabled', 'renderReport:disabled', 'renderReport:executed']);
+    expect(await statuses()).toEqual([
+      'renderReport:disabled',
+      'renderReport:disabled',
+      'renderReport:executed',
+    ]);
   });
 
   it('ignore: runs every time (true applies to every activity)', async () => {
@@ -163,9 +179,15 @@ describe('behaviors', () => {
   });
 
   it('rejects bad behavior configuration before any activity runs', async () => {
-    const interceptors = createCachingInterceptors({ path: tempCachePath(), recompute: ['a'], disable: ['a'] });
+    const interceptors = createCachingInterceptors({
+      path: tempCachePath(),
+      recompute: ['a'],
+      disable: ['a'],
+    });
     const activity = counted(computeStats);
-    await expect(activityEnv(interceptors, callInfo('computeStats')).run(activity, series)).rejects.toThrow(/"?a"?.*(recompute|disable)|(recompute|disable).*"?a"?/);
+    await expect(activityEnv(interceptors, callInfo('computeStats')).run(activity, series)).rejects.toThrow(
+      /"?a"?.*(recompute|disable)|(recompute|disable).*"?a"?/,
+    );
     expect(activity.calls.count).toBe(0);
     await interceptors.close();
   });
@@ -180,7 +202,9 @@ describe('failures and cancellation', () => {
       if (fail) throw failure;
       return computeStats(s);
     });
-    await expect(activityEnv(interceptors, callInfo('computeStats')).run(activity, series)).rejects.toBe(failure);
+    await expect(activityEnv(interceptors, callInfo('computeStats')).run(activity, series)).rejects.toBe(
+      failure,
+    );
     fail = false;
     await activityEnv(interceptors, callInfo('computeStats')).run(activity, series);
     await interceptors.close();
@@ -214,10 +238,14 @@ describe('failures and cancellation', () => {
     const beats: unknown[] = [];
     env.on('heartbeat', (d: unknown) => beats.push(d));
     let seen: Context | undefined;
-    await env.run(async (symbol: string, days: number) => {
-      seen = Context.current();
-      return fetchPrices(symbol, days);
-    }, 'ACME', 25);
+    await env.run(
+      async (symbol: string, days: number) => {
+        seen = Context.current();
+        return fetchPrices(symbol, days);
+      },
+      'ACME',
+      25,
+    );
     await interceptors.close();
     expect(seen).toBe(env.context);
     expect(beats).toEqual([{ day: 0 }, { day: 10 }, { day: 20 }]);
@@ -244,6 +272,17 @@ describe('failures and cancellation', () => {
     await activityEnv(interceptors, callInfo('fetchPrices')).run(activity, { days: 10n });
     await interceptors.close();
     expect(activity.calls.count).toBe(2);
+    // Still recorded by core, with the reason in the events.
+    expect(await statuses()).toEqual(['fetchPrices:executed', 'fetchPrices:executed']);
+    const cache = await inspect();
+    const [first] = await cache.listRuns();
+    const events = (await cache.getRun(first!.runId))!.events;
+    expect(events).toContainEqual(
+      expect.objectContaining({
+        eventType: 'UNHASHABLE_DATA_VERSION',
+        msg: expect.stringContaining('arg0.days'),
+      }),
+    );
   });
 });
 
@@ -318,7 +357,11 @@ describe('runs and events', () => {
     expect(runs).toHaveLength(2);
     for (const run of runs) {
       expect(run.tool).toBe('temporal');
-      expect(run.labels).toMatchObject({ group: 'prices-ACME/r-1', workflowId: 'prices-ACME', workflowRunId: 'r-1' });
+      expect(run.labels).toMatchObject({
+        group: 'prices-ACME/r-1',
+        workflowId: 'prices-ACME',
+        workflowRunId: 'r-1',
+      });
     }
     const first = await cache.getRun(runs[0]!.runId);
     expect(Object.keys(first!.nodes).sort()).toEqual(['computeStats', 'fetchPrices', 'renderReport']);
@@ -339,7 +382,9 @@ describe('runs and events', () => {
 
   it('refuses core options beside an open cache instead of silently dropping them', async () => {
     const cache = await openCache({ path });
-    expect(() => createCachingInterceptors({ cache, recompute: ['fetchPrices'] })).toThrow(/recompute.*openCache/);
+    expect(() => createCachingInterceptors({ cache, recompute: ['fetchPrices'] })).toThrow(
+      /recompute.*openCache/,
+    );
     await cache.close();
   });
 });
@@ -366,7 +411,9 @@ describe('lineage (opt-in)', () => {
     const cache = await inspect();
     const runs = await cache.listRuns();
     const why = await cache.why(runs.at(-1)!.runId, 'renderLatest');
-    expect(why.changes).toContainEqual(expect.objectContaining({ kind: 'dependency', name: 'upstream.fetchPrices' }));
+    expect(why.changes).toContainEqual(
+      expect.objectContaining({ kind: 'dependency', name: 'upstream.fetchPrices' }),
+    );
   });
 
   it('ignores the header unless lineage is on', async () => {
@@ -379,6 +426,8 @@ describe('lineage (opt-in)', () => {
     }
     await interceptors.close();
     expect(activity.calls.count).toBe(1);
-    expect(defaultPayloadConverter.fromPayload(withUpstream('v1').headers[LINEAGE_HEADER]!)).toEqual({ fetchPrices: 'v1' });
+    expect(defaultPayloadConverter.fromPayload(withUpstream('v1').headers[LINEAGE_HEADER]!)).toEqual({
+      fetchPrices: 'v1',
+    });
   });
 });

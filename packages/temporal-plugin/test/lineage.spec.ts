@@ -13,7 +13,11 @@ describe('workflow-side lineage', () => {
   it('sends each activity the versions of the results that completed before it was scheduled', async () => {
     const interceptor = new LineageOutboundInterceptor();
     const seen: Record<string, unknown> = {};
-    const results: Record<string, unknown> = { fetchPrices: { prices: [1, 2] }, computeStats: { mean: 1.5 }, renderReport: 'ok' };
+    const results: Record<string, unknown> = {
+      fetchPrices: { prices: [1, 2] },
+      computeStats: { mean: 1.5 },
+      renderReport: 'ok',
+    };
     for (const [seq, type] of ['fetchPrices', 'computeStats', 'renderReport'].entries()) {
       await interceptor.scheduleActivity(activityInput(type, seq + 1), async (input) => {
         seen[type] = readLineage(input.headers);

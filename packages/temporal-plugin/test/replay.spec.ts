@@ -7,7 +7,9 @@ import * as activities from '../../../e2e/temporal-sample/src/activities.js';
 import { activityEnv, callInfo, tempCachePath } from './helpers/env.js';
 import { buildHistory, type ActivityStep } from './helpers/history.js';
 
-const workflowsPath = fileURLToPath(new URL('../../../e2e/temporal-sample/src/workflows.ts', import.meta.url));
+const workflowsPath = fileURLToPath(
+  new URL('../../../e2e/temporal-sample/src/workflows.ts', import.meta.url),
+);
 const logger = new DefaultLogger('ERROR');
 
 let plain: WorkflowBundleWithSourceMap;
@@ -18,21 +20,32 @@ beforeAll(async () => {
   Runtime.install({ logger, telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } } });
   // Bundling (webpack, offline) takes about a second: once per bundle for the whole file.
   plain = await bundleWorkflowCode({ workflowsPath, logger });
-  withLineage = await bundleWorkflowCode({ workflowsPath, logger, workflowInterceptorModules: [lineageWorkflowModule()] });
+  withLineage = await bundleWorkflowCode({
+    workflowsPath,
+    logger,
+    workflowInterceptorModules: [lineageWorkflowModule()],
+  });
 });
 
 /**
  * Runs the sample pipeline's activities the way a worker would for one workflow execution, through the
  * caching interceptor, and returns the steps as the server would record them.
  */
-async function runPipeline(path: string, symbol: string, days: number): Promise<{ steps: ActivityStep[]; executed: number }> {
+async function runPipeline(
+  path: string,
+  symbol: string,
+  days: number,
+): Promise<{ steps: ActivityStep[]; executed: number }> {
   const caching = createCachingInterceptors({ path });
   let executed = 0;
   const call = async <A extends unknown[], R>(type: string, fn: (...a: A) => Promise<R>, ...args: A) => {
-    const result = await activityEnv(caching, callInfo(type)).run(async (...a: A) => {
-      executed++;
-      return fn(...a);
-    }, ...args);
+    const result = await activityEnv(caching, callInfo(type)).run(
+      async (...a: A) => {
+        executed++;
+        return fn(...a);
+      },
+      ...args,
+    );
     steps.push({ activityType: type, args, result });
     return result;
   };
@@ -45,7 +58,12 @@ async function runPipeline(path: string, symbol: string, days: number): Promise<
 }
 
 function pipelineHistory(symbol: string, days: number, steps: ActivityStep[]) {
-  return buildHistory({ workflowType: 'pricePipeline', args: [symbol, days], activities: steps, result: steps.at(-1)!.result });
+  return buildHistory({
+    workflowType: 'pricePipeline',
+    args: [symbol, days],
+    activities: steps,
+    result: steps.at(-1)!.result,
+  });
 }
 
 describe('replay of workflows whose activities were cached', () => {
@@ -100,7 +118,11 @@ describe('replay of workflows whose activities were cached', () => {
     const { steps } = await runPipeline(tempCachePath(), 'ACME', 5);
     // A history in which the workflow completed after two activities: the code schedules a third.
     await expect(
-      Worker.runReplayHistory({ workflowBundle: plain }, pipelineHistory('ACME', 5, steps.slice(0, 2)), 'prices-bad'),
+      Worker.runReplayHistory(
+        { workflowBundle: plain },
+        pipelineHistory('ACME', 5, steps.slice(0, 2)),
+        'prices-bad',
+      ),
     ).rejects.toMatchObject({ name: 'DeterminismViolationError' });
   });
 });

@@ -16,7 +16,9 @@ function workerOptions(extra: Partial<WorkerOptions> = {}): WorkerOptions {
 describe('DagcacheWorkerPlugin', () => {
   it('installs the caching activity interceptor after the worker’s own interceptors', () => {
     const own = () => ({});
-    const configured = new DagcacheWorkerPlugin().configureWorker(workerOptions({ interceptors: { activity: [own] } }));
+    const configured = new DagcacheWorkerPlugin().configureWorker(
+      workerOptions({ interceptors: { activity: [own] } }),
+    );
     expect(configured.interceptors?.activity).toHaveLength(2);
     expect(configured.interceptors?.activity?.[0]).toBe(own);
     expect(configured.interceptors?.workflowModules ?? []).toEqual([]);
@@ -65,13 +67,19 @@ describe('DagcacheWorkerPlugin', () => {
     const plugin = new DagcacheWorkerPlugin({ path });
     const { interceptors } = plugin.configureWorker(workerOptions());
     await activityEnv(interceptors ?? {}, callInfo('renderReport')).run(activities.renderReport, {
-      symbol: 'A', count: 1, mean: 1, min: 1, max: 1,
+      symbol: 'A',
+      count: 1,
+      mean: 1,
+      min: 1,
+      max: 1,
     });
     await plugin.close();
     const cache = await openCache({ path });
     const [run] = await cache.listRuns();
     const record = await cache.getRun(run!.runId);
-    expect(record?.nodes.renderReport?.keyParts?.codeVersion).toBe(cache.versionCode(activities.renderReport));
+    expect(record?.nodes.renderReport?.keyParts?.codeVersion).toBe(
+      cache.versionCode(activities.renderReport),
+    );
     await cache.close();
   });
 

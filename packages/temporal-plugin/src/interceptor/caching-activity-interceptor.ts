@@ -1,4 +1,4 @@
-import { NodeExecutionError } from '@dagcache/core';
+import { NodeExecutionError, UNHASHABLE_VERSION } from '@dagcache/core';
 import type { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ActivityExecuteInput, ActivityInboundCallsInterceptor, Next } from '@temporalio/worker';
@@ -33,42 +33,54 @@ export class CachingActivityInterceptor implements ActivityInboundCallsIntercept
     private readonly runtime: CachingRuntime,
   ) {}
 
-  async execute(input: ActivityExecuteInput, next: Next<ActivityInboundCallsInterceptor, 'execute'>): Promise<unknown> {
+  async execute(
+    input: ActivityExecuteInput,
+    next: Next<ActivityInboundCallsInterceptor, 'execute'>,
+  ): Promise<unknown> {
     const info = this.ctx.info;
     const name = info.activityType;
     const onError = (message: string, error: unknown) => this.ctx.log.warn(message, { error: String(error) });
     const { cache, runs } = await this.runtime.ready(onError);
 
     let dependencies: Record<string, string>;
+    let unhashable: UnencodableArgument | undefined;
     try {
       dependencies = this.argumentVersions(cache, input.args);
     } catch (err) {
       if (!(err instanceof UnencodableArgument)) throw err;
-      if (this.runtime.options.unhashable?.[name] === 'recompute') {
-        // Opted in to "always run": without a fingerprint there is no key, so core is not asked at all.
-        this.ctx.log.info(`dagcache: ${name} runs uncached: ${err.path} cannot be fingerprinted`);
-        return next(input);
+      if (this.runtime.options.unhashable?.[name] !== 'recompute') {
+        throw ApplicationFailure.create({
+          type: UNHASHABLE_ARGUMENT,
+          nonRetryable: true,
+          message:
+            `dagcache: activity "${name}": argument ${err.path} cannot be encoded by the payload converter, ` +
+            `so it has no fingerprint (${err.cause instanceof Error ? err.cause.message : String(err.cause)}). ` +
+            `Pass plain data, or set unhashable: { ${name}: 'recompute' } to always run it uncached.`,
+          cause: err.cause instanceof Error ? err.cause : undefined,
+        });
       }
-      throw ApplicationFailure.create({
-        type: UNHASHABLE_ARGUMENT,
-        nonRetryable: true,
-        message:
-          `dagcache: activity "${name}": argument ${err.path} cannot be encoded by the payload converter, ` +
-          `so it has no fingerprint (${err.cause instanceof Error ? err.cause.message : String(err.cause)}). ` +
-          `Pass plain data, or set unhashable: { ${name}: 'recompute' } to always run it uncached.`,
-        cause: err.cause instanceof Error ? err.cause : undefined,
-      });
+      // Opted in to "always run": core's unhashable marker makes a key that is never looked up or stored,
+      // while the call still gets a record and events like any other.
+      unhashable = err;
+      dependencies = { [err.path.replace(/[.[].*$/, '')]: UNHASHABLE_VERSION };
     }
     if (this.runtime.options.lineage) {
       const lineage = readLineage(input.headers) ?? {};
-      for (const [upstream, version] of Object.entries(lineage)) dependencies[`upstream.${upstream}`] = version;
+      for (const [upstream, version] of Object.entries(lineage))
+        dependencies[`upstream.${upstream}`] = version;
     }
 
     const format = this.runtime.format(name);
     const converter = this.runtime.converter;
     let produced: { value: unknown } | undefined;
+    let flushed = false;
     const { run, release } = runs.acquire(runGroupOf(info), name);
     try {
+      if (unhashable) {
+        run.emit('adapter', 'UNHASHABLE_DATA_VERSION', name, {
+          msg: `${unhashable.path} cannot be encoded by the payload converter`,
+        });
+      }
       const outcome = await run.node({
         name,
         codeVersion: this.runtime.codeVersion(cache, name),
@@ -86,7 +98,14 @@ export class CachingActivityInterceptor implements ActivityInboundCallsIntercept
           return format === 'payload' ? encodeValue(converter, value) : value;
         },
       });
-      if (produced) return produced.value;
+      if (produced) {
+        // Commit the stored result (core writes it in the background) before Temporal records the
+        // completion: the workflow's next step, or a re-run of it, can then be served from the cache.
+        // A failed cache write costs a future hit, never this activity's result.
+        await run.flush().catch((error: unknown) => onError('dagcache: could not store the result', error));
+        flushed = true;
+        return produced.value;
+      }
       if (format !== 'payload') return outcome.value;
       if (!isStoredPayload(outcome.value)) {
         throw new Error(`dagcache: activity "${name}": the stored result is not a Temporal payload`);
@@ -97,7 +116,7 @@ export class CachingActivityInterceptor implements ActivityInboundCallsIntercept
       if (err instanceof NodeExecutionError) throw err.cause;
       throw err;
     } finally {
-      release();
+      release(flushed);
     }
   }
 

@@ -63,13 +63,34 @@ export class CachingRuntime {
   }
 
   /** The open cache and run registry (opening the cache on first use). */
-  ready(onError: (message: string, error: unknown) => void): Promise<{ cache: DagcacheCache; runs: RunRegistry }> {
+  ready(
+    onError: (message: string, error: unknown) => void,
+  ): Promise<{ cache: DagcacheCache; runs: RunRegistry }> {
     if (this.closed) return Promise.reject(new Error('dagcache: the caching interceptors were closed'));
     this.opened ??= (async () => {
-      const { cache: given, versions: _v, buildId: _b, activities: _a, formats: _f, payloadConverter: _p,
-        unhashable: _u, lineage: _l, maxOpenRuns: _m, ...cacheOptions } = this.options;
+      const {
+        cache: given,
+        versions: _v,
+        buildId: _b,
+        activities: _a,
+        formats: _f,
+        payloadConverter: _p,
+        unhashable: _u,
+        lineage: _l,
+        maxOpenRuns: _m,
+        flushDelayMs: _d,
+        ...cacheOptions
+      } = this.options;
       const cache = given ?? (await openCache(cacheOptions));
-      return { cache, runs: new RunRegistry(cache, this.options.maxOpenRuns ?? 64, onError) };
+      return {
+        cache,
+        runs: new RunRegistry(
+          cache,
+          this.options.maxOpenRuns ?? 64,
+          this.options.flushDelayMs ?? 50,
+          onError,
+        ),
+      };
     })();
     return this.opened;
   }

@@ -25,7 +25,11 @@ function resultVersion(result: unknown): string {
   const parts: Uint8Array[] = [];
   const encoder = new TextEncoder();
   for (const key of Object.keys(payload.metadata ?? {}).sort()) {
-    parts.push(encoder.encode(`${key}\u0000`), payload.metadata?.[key] ?? new Uint8Array(), encoder.encode('\u0000'));
+    parts.push(
+      encoder.encode(`${key}\u0000`),
+      payload.metadata?.[key] ?? new Uint8Array(),
+      encoder.encode('\u0000'),
+    );
   }
   parts.push(encoder.encode('\u0001'), payload.data ?? new Uint8Array());
   const size = parts.reduce((n, p) => n + p.length, 0);
@@ -42,7 +46,10 @@ function resultVersion(result: unknown): string {
 export class LineageOutboundInterceptor implements WorkflowOutboundCallsInterceptor {
   private readonly lineage: Lineage = {};
 
-  async scheduleActivity(input: ActivityInput, next: Next<WorkflowOutboundCallsInterceptor, 'scheduleActivity'>) {
+  async scheduleActivity(
+    input: ActivityInput,
+    next: Next<WorkflowOutboundCallsInterceptor, 'scheduleActivity'>,
+  ) {
     const result = await next({ ...input, headers: withLineage(input.headers, this.lineage) });
     this.lineage[input.activityType] = resultVersion(result);
     return result;
@@ -59,4 +66,6 @@ export class LineageOutboundInterceptor implements WorkflowOutboundCallsIntercep
 }
 
 /** The factory Temporal looks for in a workflow interceptor module: one lineage record per workflow execution. */
-export const interceptors: WorkflowInterceptorsFactory = () => ({ outbound: [new LineageOutboundInterceptor()] });
+export const interceptors: WorkflowInterceptorsFactory = () => ({
+  outbound: [new LineageOutboundInterceptor()],
+});

@@ -12,7 +12,9 @@ export interface StoredPayload {
 /** Views bytes as a plain `Uint8Array` (Buffer and Uint8Array would fingerprint differently). */
 function plainBytes(bytes: Uint8Array | null | undefined): Uint8Array {
   if (!bytes) return new Uint8Array(0);
-  return bytes.constructor === Uint8Array ? bytes : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return bytes.constructor === Uint8Array
+    ? bytes
+    : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 /** Normalises a converter's `Payload` into a {@link StoredPayload}. */

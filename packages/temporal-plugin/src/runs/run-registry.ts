@@ -43,29 +43,39 @@ interface OpenRun {
   types: Set<string>;
   /** Calls under way; a run is only finished when none are. */
   active: number;
-  flushing: Promise<void> | undefined;
-  dirty: boolean;
 }
 
 /**
  * Keeps the open core runs: one per workflow execution per worker process, plus a further run of the same
  * group whenever an activity type is called again within one execution (a core run holds each node once,
  * and folding a call id into the node's task id would put it into the cache key).
+ *
+ * A call that stored a result flushes its run before it returns (see the interceptor). The records of
+ * calls that stored nothing (hits, disabled, ignored) are persisted shortly after, off the activity's path:
+ * all runs touched within `flushDelayMs` are written by one writer, one record at a time, so a busy
+ * worker serving hits does not wait for a metadata-store write per call.
  */
 export class RunRegistry {
   private readonly open = new Map<string, OpenRun[]>();
   /** Least recently used first. */
   private readonly lru = new Set<OpenRun>();
-  private readonly pending = new Set<Promise<unknown>>();
+  private readonly dirty = new Set<OpenRun>();
+  private readonly finishing = new Set<OpenRun>();
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private writer: Promise<void> | undefined;
 
   constructor(
     private readonly cache: DagcacheCache,
     private readonly maxOpenRuns: number,
+    private readonly flushDelayMs: number,
     private readonly onError: (message: string, error: unknown) => void,
   ) {}
 
-  /** Reserves a run of `group` for one call of `activityType`; call `release` when the call is over. */
-  acquire(group: RunGroup, activityType: string): { run: DagcacheRun; release: () => void } {
+  /**
+   * Reserves a run of `group` for one call of `activityType`; call `release` when the call is over, saying
+   * whether the run was just flushed (then only a later change makes it dirty again).
+   */
+  acquire(group: RunGroup, activityType: string): { run: DagcacheRun; release: (flushed: boolean) => void } {
     let runs = this.open.get(group.key);
     if (!runs) this.open.set(group.key, (runs = []));
     let entry = runs.find((r) => !r.types.has(activityType));
@@ -75,8 +85,6 @@ export class RunRegistry {
         group: group.key,
         types: new Set(),
         active: 0,
-        flushing: undefined,
-        dirty: false,
       };
       runs.push(entry);
     }
@@ -88,43 +96,64 @@ export class RunRegistry {
     const reserved = entry;
     return {
       run: reserved.run,
-      release: () => {
+      release: (flushed) => {
         reserved.active--;
-        this.flush(reserved);
+        if (flushed) return;
+        this.dirty.add(reserved);
+        this.schedule();
       },
     };
   }
 
-  /** Finishes every open run and waits for all writes. */
+  /** Writes every pending record, finishes every open run, and waits for all of it. */
   async close(): Promise<void> {
-    const all = [...this.lru];
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    for (const entry of this.lru) this.finishing.add(entry);
     this.lru.clear();
     this.open.clear();
-    await Promise.all(all.map((entry) => this.finish(entry)));
-    while (this.pending.size) await Promise.allSettled([...this.pending]);
+    while (this.writer || this.dirty.size || this.finishing.size) await this.startWriter();
   }
 
-  /**
-   * Persists the run after each call so the CLI and viewer see activity runs while the worker is up.
-   * Flushes of one run are coalesced: calls finishing during a flush cause one more flush, not one each.
-   */
-  private flush(entry: OpenRun): void {
-    if (entry.flushing) {
-      entry.dirty = true;
-      return;
+  private schedule(): void {
+    if (this.timer || this.writer) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.startWriter();
+    }, this.flushDelayMs);
+    // A worker shutting down must not be kept alive by a pending write; close() writes what is left.
+    this.timer.unref?.();
+  }
+
+  private startWriter(): Promise<void> {
+    if (!this.writer) {
+      const writing = this.write();
+      this.writer = writing;
+      void writing.finally(() => {
+        if (this.writer === writing) this.writer = undefined;
+      });
     }
-    const loop = async (): Promise<void> => {
-      do {
-        entry.dirty = false;
-        try {
-          await entry.run.flush();
-        } catch (error) {
-          this.onError('dagcache: could not persist the run record', error);
-        }
-      } while (entry.dirty);
-      entry.flushing = undefined;
-    };
-    entry.flushing = this.track(loop());
+    return this.writer;
+  }
+
+  /** The single writer: flushes dirty runs and finishes evicted ones until nothing is left. Never rejects. */
+  private async write(): Promise<void> {
+    while (this.dirty.size || this.finishing.size) {
+      const flush = [...this.dirty].filter((e) => !this.finishing.has(e));
+      const finish = [...this.finishing];
+      this.dirty.clear();
+      this.finishing.clear();
+      for (const entry of flush) {
+        await entry.run
+          .flush()
+          .catch((error: unknown) => this.onError('dagcache: could not persist the run record', error));
+      }
+      for (const entry of finish) {
+        await entry.run
+          .finish()
+          .catch((error: unknown) => this.onError('dagcache: could not finish the run', error));
+      }
+    }
   }
 
   private evict(): void {
@@ -136,22 +165,8 @@ export class RunRegistry {
       const left = runs.filter((r) => r !== entry);
       if (left.length) this.open.set(entry.group, left);
       else this.open.delete(entry.group);
-      void this.track(this.finish(entry));
+      this.finishing.add(entry);
+      this.schedule();
     }
-  }
-
-  private async finish(entry: OpenRun): Promise<void> {
-    try {
-      await entry.flushing;
-      await entry.run.finish();
-    } catch (error) {
-      this.onError('dagcache: could not finish the run', error);
-    }
-  }
-
-  private track<T>(promise: Promise<T>): Promise<T> {
-    this.pending.add(promise);
-    void promise.finally(() => this.pending.delete(promise));
-    return promise;
   }
 }

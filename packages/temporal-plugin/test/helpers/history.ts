@@ -33,7 +33,10 @@ const seconds = (s: number) => ({ seconds: s, nanos: 0 });
  * the TS SDK's workflow code produces: activity ids are the sequence numbers "1", "2", …
  */
 export function buildHistory(spec: HistorySpec): proto.temporal.api.history.v1.History {
-  const taskQueue = { name: spec.taskQueue ?? 'dagcache-test', kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL };
+  const taskQueue = {
+    name: spec.taskQueue ?? 'dagcache-test',
+    kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL,
+  };
   const events: Record<string, unknown>[] = [];
   const t0 = Date.UTC(2026, 0, 1);
   const push = (eventType: string, attrsName: string, attrs: Record<string, unknown>): number => {

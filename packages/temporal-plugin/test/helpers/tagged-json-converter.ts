@@ -41,4 +41,7 @@ class TaggedJsonConverter implements PayloadConverterWithEncoding {
 }
 
 /** The converter a worker would name with `dataConverter.payloadConverterPath` (this module's path). */
-export const payloadConverter = new CompositePayloadConverter(new UndefinedPayloadConverter(), new TaggedJsonConverter());
+export const payloadConverter = new CompositePayloadConverter(
+  new UndefinedPayloadConverter(),
+  new TaggedJsonConverter(),
+);
