@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -34,12 +34,21 @@ import {
   type DataType,
   type Vector,
 } from 'apache-arrow';
-import { expect } from 'vitest';
+import { afterAll, expect } from 'vitest';
 import type { FormatContext } from '../../src/formats/result-format.js';
 
+const created: string[] = [];
+
 export function tempDir(prefix = 'dagcache-formats-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  created.push(dir);
+  return dir;
 }
+
+// Registered while the importing spec file is collected, so it runs after that file's tests.
+afterAll(() => {
+  for (const dir of created.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
 
 export function context(options?: Record<string, unknown>): FormatContext {
   return { nodeName: 'my_node', fileDir: tempDir(), ...(options ? { options } : {}) };
