@@ -10,7 +10,14 @@
  * @packageDocumentation
  */
 export { OrcFormatError } from './errors.js';
-export { readOrc, type OrcFile, type ReadOptions, type StripeSummary } from './reader/reader.js';
+export {
+  readOrc,
+  readOrcInfo,
+  type OrcFile,
+  type OrcInfo,
+  type ReadOptions,
+  type StripeSummary,
+} from './reader/reader.js';
 export type { ColumnStatistics } from './proto/messages.js';
 export { parseSchema, typeToString, type OrcType, type OrcField, type PrimitiveKind } from './schema.js';
 export type { ColumnVector } from './vector.js';

@@ -25,6 +25,11 @@ export interface ReadOptions {
    * before ORC 0.12 / Hive 0.13). ORC's own tools use the reading machine's zone there. Default `'UTC'`.
    */
   defaultTimezone?: string;
+  /**
+   * Read only these top-level fields (of a struct root), in this order; the others are not decoded.
+   * `schema`, `data` and `rows()` then hold only these; `statistics` stay indexed by the file's column ids.
+   */
+  columns?: readonly string[];
 }
 
 /** One stripe as listed in the footer, plus what its stripe footer says. */
@@ -134,13 +139,14 @@ function readFile(file: Uint8Array, opts: ReadOptions): OrcFile {
   const tail = readTail(file);
   const { ps, footer, schema, blockSize } = tail;
   const decimalAsLong = ps.version.length === 2 && ps.version[0] === 1 && ps.version[1] === 9999;
-  const root = typeTree(schema);
+  const fullRoot = typeTree(schema);
   const nodes: TypeNode[] = [];
   const collect = (n: TypeNode) => {
     nodes.push(n);
     n.children.forEach(collect);
   };
-  collect(root);
+  collect(fullRoot);
+  const { root, type: outType } = project(fullRoot, opts.columns);
   const parts: ColumnVector[] = [];
   const stripes: StripeSummary[] = [];
   let rows = 0;
@@ -179,7 +185,7 @@ function readFile(file: Uint8Array, opts: ReadOptions): OrcFile {
   });
   if (rows !== footer.numberOfRows && footer.numberOfRows !== 0)
     throw new OrcFormatError(`footer: stripes hold ${rows} rows but the footer says ${footer.numberOfRows}`);
-  const data = parts.length > 0 ? concatVectors(schema, parts) : readEmpty(root, nodes);
+  const data = parts.length > 0 ? concatVectors(outType, parts) : readEmpty(root, nodes);
   // Stripe statistics are read after the data, so a data error is the one reported for a broken file.
   let stripeStatistics: ColumnStatistics[][] = [];
   if (ps.metadataLength > 0) {
@@ -194,7 +200,7 @@ function readFile(file: Uint8Array, opts: ReadOptions): OrcFile {
   const metadata: Record<string, Uint8Array> = {};
   for (const m of footer.metadata) metadata[m.name] = m.value;
   return {
-    schema,
+    schema: outType,
     numRows: rows,
     data,
     metadata,
@@ -209,6 +215,23 @@ function readFile(file: Uint8Array, opts: ReadOptions): OrcFile {
     rowIndexStride: footer.rowIndexStride,
     rows: () => vectorToValues(data),
   };
+}
+
+/** The root node and type restricted to the selected top-level fields (column ids are kept). */
+function project(root: TypeNode, columns: readonly string[] | undefined): { root: TypeNode; type: OrcType } {
+  if (!columns) return { root, type: root.type };
+  const t = root.type;
+  if (t.kind !== 'struct') throw new OrcFormatError('columns option: the file root is not a struct');
+  const picked = columns.map((name) => {
+    const i = t.fields.findIndex((f) => f.name === name);
+    if (i < 0)
+      throw new OrcFormatError(
+        `columns option: no column '${name}' (has ${t.fields.map((f) => f.name).join(', ')})`,
+      );
+    return i;
+  });
+  const type: OrcType = { ...t, fields: picked.map((i) => t.fields[i]!) };
+  return { root: { ...root, type, children: picked.map((i) => root.children[i]!) }, type };
 }
 
 function emptyFile(): OrcFile {
@@ -293,4 +316,64 @@ function stripeContext(
       return bytes;
     },
   };
+}
+
+/** What the file tail says, without decoding any stripe. */
+export type OrcInfo = Omit<OrcFile, 'data' | 'rows' | 'stripes'> & {
+  stripes: Array<Omit<StripeSummary, 'writerTimezone' | 'encodings'>>;
+};
+
+/**
+ * Reads only the postscript, footer and metadata: schema, row count, statistics, stripes, user metadata.
+ * Cheap, whatever the file size.
+ *
+ * @example
+ * ```ts
+ * const info = readOrcInfo(bytes);
+ * console.log(info.numRows, typeToString(info.schema), info.statistics[1]);
+ * ```
+ */
+export function readOrcInfo(bytes: Uint8Array): OrcInfo {
+  try {
+    if (bytes.length === 0) {
+      const { data: _d, rows: _r, ...rest } = emptyFile();
+      return rest;
+    }
+    const tail = readTail(bytes);
+    const { ps, footer, schema, blockSize } = tail;
+    let stripeStatistics: ColumnStatistics[][] = [];
+    if (ps.metadataLength > 0) {
+      const mb = decompressStream(
+        ps.compression,
+        bytes.subarray(tail.metadataStart, tail.metadataStart + ps.metadataLength),
+        blockSize,
+        'metadata',
+      );
+      stripeStatistics = decodeMetadata(new ProtoReader(mb, 'metadata'));
+    }
+    const metadata: Record<string, Uint8Array> = {};
+    for (const m of footer.metadata) metadata[m.name] = m.value;
+    return {
+      schema,
+      numRows: footer.numberOfRows,
+      metadata,
+      statistics: footer.statistics,
+      stripeStatistics,
+      stripes: footer.stripes.map((s) => ({
+        offset: s.offset,
+        indexLength: s.indexLength,
+        dataLength: s.dataLength,
+        footerLength: s.footerLength,
+        numberOfRows: s.numberOfRows,
+      })),
+      compression: compressionName(ps.compression),
+      compressionBlockSize: blockSize,
+      version: ps.version.join('.'),
+      writerVersion: ps.writerVersion,
+      softwareVersion: footer.softwareVersion,
+      rowIndexStride: footer.rowIndexStride,
+    };
+  } catch (err) {
+    throw wrapError(err, 'file');
+  }
 }
