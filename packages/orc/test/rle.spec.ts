@@ -49,6 +49,28 @@ describe('integer RLE v2', () => {
     });
   }
 
+  it('uses patched base for outliers, and decodes it', () => {
+    const r = rng(5);
+    let patched = 0;
+    for (let s = 0; s < 200; s++) {
+      const n = 16 + Math.floor(r() * 600);
+      const signed = s % 2 === 0;
+      const base = signed ? Math.floor(r() * 2000) - 1000 : Math.floor(r() * 1000);
+      const seq = Array.from({ length: n }, () =>
+        r() < 0.02 ? base + Math.floor(r() * 2 ** (20 + (s % 30))) : base + Math.floor(r() * 16),
+      );
+      const bytes = encodeIntV2(seq, n, signed).finish();
+      if ((bytes[0]! & 0xc0) === 0x80) patched++;
+      const out = new Float64Array(n);
+      intDecoder(new ByteReader(bytes, 'test'), signed, true).numbers(n, out);
+      expect(Array.from(out)).toEqual(seq);
+      const big = new BigInt64Array(n);
+      intDecoder(new ByteReader(bytes, 'test'), signed, true).bigints(n, big);
+      expect(Array.from(big, Number)).toEqual(seq);
+    }
+    expect(patched).toBeGreaterThan(50);
+  });
+
   it('round-trips full-range 64-bit values', () => {
     const r = rng(7);
     const vals = new BigInt64Array(2000);

@@ -1,6 +1,6 @@
 /**
- * Run-length encoders: byte RLE, boolean RLE and integer RLE v2 (short repeat, direct and delta
- * sub-encodings; the writer never needs patched base, which only makes some outlier-heavy runs smaller).
+ * Run-length encoders: byte RLE, boolean RLE and integer RLE v2 (short repeat, direct, delta and patched
+ * base, chosen per stretch of values by whichever is smallest).
  */
 import { closestFixedBits } from '../rle/int-rle.js';
 import { ByteSink } from './sink.js';
@@ -99,7 +99,8 @@ class BitWriter {
 }
 
 /**
- * Integer RLE v2 of `n` integers with |v| < 2^52 (so zigzag stays exact in doubles). Runs of equal values become short repeats (3–10) or
+ * Integer RLE v2 of `n` integers with |v| < 2^52 (so zigzag stays exact in doubles).
+ * Stretches where a few outliers would widen a direct run use patched base. Runs of equal values become short repeats (3–10) or
  * fixed deltas; other stretches become delta runs when monotonic and smaller, else direct runs.
  */
 export function encodeIntV2(
@@ -195,6 +196,7 @@ function writeLiterals(
       }
     }
   }
+  if (len >= 16 && tryPatchedBase(values, start, len, directBytes, out, bw)) return;
   const code = WIDTH_CODE.get(directWidth)!;
   out.byte(0x40 | (code << 1) | ((len - 1) >> 8));
   out.byte((len - 1) & 0xff);
@@ -207,6 +209,90 @@ function writeLiterals(
 
 // Zigzag doubles magnitudes, so the number path is exact only below 2^52.
 const SAFE = 2n ** 52n - 1n;
+
+/**
+ * Patched base: values minus their minimum, packed at the width that covers 95% of them; the high bits of
+ * the few wider values go into a patch list (at most 31 entries). Written only when smaller than direct.
+ */
+function tryPatchedBase(
+  values: ArrayLike<number>,
+  start: number,
+  len: number,
+  directBytes: number,
+  out: ByteSink,
+  bw: BitWriter,
+): boolean {
+  let min = Infinity;
+  let max = -Infinity;
+  for (let k = 0; k < len; k++) {
+    const v = values[start + k]!;
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  if (max - min >= 2 ** 52) return false;
+  // Histogram of the bit widths of (v - min).
+  const hist = new Array<number>(54).fill(0);
+  for (let k = 0; k < len; k++) hist[bitsFor(values[start + k]! - min)]!++;
+  let covered = 0;
+  let p95 = 0;
+  for (let b = 0; b < hist.length; b++) {
+    covered += hist[b]!;
+    if (covered >= Math.ceil(len * 0.95)) {
+      p95 = b;
+      break;
+    }
+  }
+  const w = closestFixedBits(Math.max(1, p95));
+  const maxBits = bitsFor(max - min);
+  if (maxBits <= w) return false;
+  const pw = closestFixedBits(maxBits - w);
+  // Patch entries, with filler entries (gap 255, patch 0) for gaps over 255.
+  const entries: Array<[number, number]> = [];
+  let prev = 0;
+  let maxGap = 0;
+  const limit = 2 ** w;
+  for (let k = 0; k < len; k++) {
+    const r = values[start + k]! - min;
+    if (r < limit) continue;
+    let gap = k - prev;
+    while (gap > 255) {
+      entries.push([255, 0]);
+      gap -= 255;
+    }
+    if (gap > maxGap) maxGap = gap;
+    entries.push([gap, Math.floor(r / limit)]);
+    prev = k;
+    if (entries.length > 31) return false;
+  }
+  if (entries.some(([g, p]) => g === 255 && p === 0)) maxGap = 255;
+  const pgw = Math.max(1, bitsFor(maxGap));
+  if (pgw > 8 || pgw + pw > 64) return false;
+  const cfb = closestFixedBits(pgw + pw);
+  const baseMag = Math.abs(min);
+  const bwBytes = Math.ceil((bitsFor(baseMag) + 1) / 8);
+  if (bwBytes > 8) return false;
+  const patchedBytes = 4 + bwBytes + Math.ceil((len * w) / 8) + Math.ceil((entries.length * cfb) / 8);
+  if (patchedBytes >= directBytes) return false;
+  out.byte(0x80 | (WIDTH_CODE.get(w)! << 1) | ((len - 1) >> 8));
+  out.byte((len - 1) & 0xff);
+  out.byte(((bwBytes - 1) << 5) | WIDTH_CODE.get(pw)!);
+  out.byte(((pgw - 1) << 5) | entries.length);
+  // Base: big-endian, sign-magnitude (top bit of the first byte is the sign).
+  for (let b = bwBytes - 1; b >= 0; b--) {
+    let byte = Math.floor(baseMag / 2 ** (8 * b)) & 0xff;
+    if (b === bwBytes - 1 && min < 0) byte |= 0x80;
+    out.byte(byte);
+  }
+  for (let k = 0; k < len; k++) bw.write((values[start + k]! - min) % limit, w);
+  bw.flush();
+  for (const [gap, patch] of entries) {
+    // gap in the top pgw bits, patch in the low pw bits, the entry padded to cfb bits
+    bw.write(gap, cfb - pw);
+    bw.write(patch, pw);
+  }
+  bw.flush();
+  return true;
+}
 
 /**
  * Integer RLE v2 of 64-bit values. Values within ±2^53 go through encodeIntV2; otherwise direct runs of
