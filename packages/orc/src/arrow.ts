@@ -19,6 +19,7 @@ import {
   DateMillisecond,
   Decimal,
   DenseUnion,
+  Dictionary,
   Field,
   Float32,
   Float64,
@@ -40,7 +41,9 @@ import {
   Uint32,
   Uint8,
   Utf8,
+  Null,
   makeData,
+  makeVector,
   type Data,
 } from 'apache-arrow';
 import { OrcFormatError } from './errors.js';
@@ -100,11 +103,36 @@ function childName(t: OrcType, fallback: string): string {
 }
 
 /** The Arrow type an ORC type reads as. */
+const INDEX_TYPES: Record<string, () => DataType> = {
+  Int8: () => new Int8(),
+  Int16: () => new Int16(),
+  Int32: () => new Int32(),
+  Int64: () => new Int64(),
+  Uint8: () => new Uint8(),
+  Uint16: () => new Uint16(),
+  Uint32: () => new Uint32(),
+};
+
 export function arrowType(t: OrcType): DataType {
   const a = t.attributes ?? {};
+  const dictIndex = a['arrow.dictionary'];
+  if (
+    dictIndex &&
+    INDEX_TYPES[dictIndex] &&
+    (t.kind === 'string' || t.kind === 'varchar' || t.kind === 'char')
+  ) {
+    const { ['arrow.dictionary']: _drop, ...rest } = a;
+    const valueType = arrowType({ ...t, attributes: rest });
+    return new Dictionary(
+      valueType,
+      INDEX_TYPES[dictIndex]() as Int32,
+      null,
+      a['arrow.dictionary.ordered'] === 'true',
+    );
+  }
   switch (t.kind) {
     case 'boolean':
-      return new Bool();
+      return a['arrow.type'] === 'null' ? new Null() : new Bool();
     case 'tinyint':
       return new Int8();
     case 'smallint':
@@ -184,6 +212,27 @@ function toData(v: ColumnVector, type: DataType): Data {
   const t = v.type;
   const va = validity(v);
   const base = { type, length, ...va } as const;
+  if (type instanceof Null) return makeData({ type, length, nullCount: length });
+  if (type instanceof Dictionary && v.strings) {
+    // Rebuild the dictionary: distinct values in order of first appearance.
+    const ids = new Map<string, number>();
+    const indices = new (type.indices as Int32).ArrayType(length);
+    for (let i = 0; i < length; i++) {
+      if (v.present && !v.present[i]) continue;
+      const s = v.strings[i]!;
+      let id = ids.get(s);
+      if (id === undefined) ids.set(s, (id = ids.size));
+      indices[i] = typeof indices[0] === 'bigint' ? (BigInt(id) as never) : id;
+    }
+    const values: ColumnVector = {
+      type: { kind: 'string' },
+      length: ids.size,
+      present: null,
+      strings: [...ids.keys()],
+    };
+    const dictionary = makeVector(toData(values, type.dictionary as DataType) as Data<Utf8>);
+    return makeData({ ...base, type, data: indices, dictionary });
+  }
   switch (t.kind) {
     case 'boolean': {
       const bits = new Uint8Array(Math.ceil(length / 8));
@@ -593,9 +642,17 @@ export function orcType(type: DataType, isNullable = true, where = ''): OrcType 
       );
     }
     case Type.Dictionary: {
-      const vt = (type as unknown as { dictionary: DataType }).dictionary;
-      return withAttrs(orcType(vt, isNullable, where), {});
+      const dt = type as Dictionary;
+      const inner = orcType(dt.dictionary as DataType, isNullable, where);
+      // Only string dictionaries are rebuilt on read; others read back as their value type.
+      if (inner.kind !== 'string') return inner;
+      return withAttrs(inner, {
+        'arrow.dictionary': String(dt.indices),
+        'arrow.dictionary.ordered': dt.isOrdered ? 'true' : undefined,
+      });
     }
+    case Type.Null:
+      return at({ kind: 'boolean' }, { 'arrow.type': 'null' });
     default:
       throw new OrcFormatError(`column ${where}: Arrow type ${String(type)} has no ORC type`);
   }
@@ -620,6 +677,11 @@ function fromData(d: Data, t: OrcType, where: string): ColumnVector {
   const off = 0;
   const out: ColumnVector = { type: t, length: n, present: presentOf(d) };
   const dt = d.type as DataType;
+  if (dt.typeId === Type.Null) {
+    out.present = new Uint8Array(n);
+    out.values = new Uint8Array(n);
+    return out;
+  }
   if (dt.typeId === Type.Dictionary) {
     const dict = (d as unknown as { dictionary: { data: Data[] } }).dictionary;
     const dv = concatVectors(

@@ -6,6 +6,7 @@ import {
   DateDay,
   Decimal,
   DenseUnion,
+  Dictionary,
   Field,
   Float32,
   Float64,
@@ -21,8 +22,10 @@ import {
   TimeUnit,
   Timestamp,
   Utf8,
+  Null,
   makeData,
   makeVector,
+  tableFromArrays,
   vectorFromArray,
   type Vector,
 } from 'apache-arrow';
@@ -219,6 +222,31 @@ describe('Arrow conversion', () => {
     for (const f of t.schema.fields) {
       expect([f.name, plain(back.select([f.name]))]).toEqual([f.name, plain(parts.select([f.name]))]);
     }
+  });
+
+  it('dictionary-encoded strings (as tableFromArrays makes them) and Null columns come back as they were', () => {
+    const t = tableFromArrays({ id: Int32Array.from([1, 2, 3, 4]), name: ['a', 'b', 'a', 'c'] });
+    const withNull = t.assign(
+      new Table({ nothing: makeVector(makeData({ type: new Null(), length: 4, nullCount: 4 })) }),
+    );
+    const back = orcToArrow(arrowToOrc(withNull));
+    expect(back.schema.toString()).toBe(withNull.schema.toString());
+    expect(plain(back)).toBe(plain(withNull));
+    const small = new Table({
+      s: makeVector(
+        makeData({
+          type: new Dictionary(new Utf8(), new Int8()),
+          length: 3,
+          nullCount: 1,
+          nullBitmap: bits([true, false, true]),
+          data: Int8Array.from([1, 0, 0]),
+          dictionary: vectorFromArray(['x', 'y'], new Utf8()),
+        }),
+      ),
+    });
+    const back2 = orcToArrow(arrowToOrc(small));
+    expect(String(back2.schema.fields[0]!.type)).toBe('Dictionary<Int8, Utf8>');
+    expect(plain(back2)).toBe(plain(small));
   });
 
   it('0-row tables', () => {
