@@ -1,5 +1,5 @@
 import { openCache } from '@dagcache/core';
-import { Context } from '@temporalio/activity';
+import { CompleteAsyncError, Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure, defaultPayloadConverter } from '@temporalio/common';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -15,6 +15,7 @@ import {
   fetchPrices,
   renderReport,
   type PriceSeries,
+  type PriceStats,
 } from '../../../e2e/temporal-sample/src/activities.js';
 import { activityEnv, callInfo, tempCachePath } from './helpers/env.js';
 import { payloadConverter as taggedConverter } from './helpers/tagged-json-converter.js';
@@ -230,6 +231,21 @@ describe('failures and cancellation', () => {
     await interceptors.close();
     expect(again.prices).toHaveLength(5);
     expect(await statuses()).toEqual(['fetchPrices:failed', 'fetchPrices:executed']);
+  });
+
+  it('async completion (CompleteAsyncError) passes through and stores nothing', async () => {
+    const interceptors = caching();
+    const activity = counted(async (_s: PriceSeries): Promise<PriceStats> => {
+      throw new CompleteAsyncError();
+    });
+    await expect(
+      activityEnv(interceptors, callInfo('computeStats')).run(activity, series),
+    ).rejects.toBeInstanceOf(CompleteAsyncError);
+    await expect(
+      activityEnv(interceptors, callInfo('computeStats')).run(activity, series),
+    ).rejects.toBeInstanceOf(CompleteAsyncError);
+    await interceptors.close();
+    expect(activity.calls.count).toBe(2);
   });
 
   it('heartbeats and Context.current() pass through untouched on a miss', async () => {

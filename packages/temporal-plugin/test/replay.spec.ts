@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createCachingInterceptors, DagcacheWorkerPlugin, lineageWorkflowModule } from '../src/index.js';
+import { createCachingInterceptors, DagcacheWorkerPlugin } from '../src/index.js';
 import * as activities from '../../../e2e/temporal-sample/src/activities.js';
 import { activityEnv, callInfo, tempCachePath } from './helpers/env.js';
 import { buildHistory, type ActivityStep } from './helpers/history.js';
@@ -20,11 +20,14 @@ beforeAll(async () => {
   Runtime.install({ logger, telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } } });
   // Bundling (webpack, offline) takes about a second: once per bundle for the whole file.
   plain = await bundleWorkflowCode({ workflowsPath, logger });
+  // The lineage bundle gets its workflow interceptor module from the plugin, as a user's bundle would.
   withLineage = await bundleWorkflowCode({
     workflowsPath,
     logger,
-    workflowInterceptorModules: [lineageWorkflowModule()],
+    plugins: [new DagcacheWorkerPlugin({ lineage: true })],
   });
+  expect(withLineage.code).toContain('dagcache-lineage');
+  expect(plain.code).not.toContain('dagcache-lineage');
 });
 
 /**

@@ -4,6 +4,7 @@ import type { WorkerOptions } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
 import { DagcacheWorkerPlugin, lineageWorkflowModule } from '../src/index.js';
 import * as activities from '../../../e2e/temporal-sample/src/activities.js';
+import { sampleWorkerOptions } from '../../../e2e/temporal-sample/src/worker-options.js';
 import { activityEnv, callInfo, tempCachePath } from './helpers/env.js';
 
 const converterPath = fileURLToPath(new URL('./fixtures/payload-converter.cjs', import.meta.url));
@@ -103,5 +104,30 @@ describe('DagcacheWorkerPlugin', () => {
     const [run] = await cache.listRuns();
     expect(run?.finishedAt).toBeDefined();
     await cache.close();
+  });
+
+  it('the sample worker’s options (one plugin line) cache the sample’s activities', async () => {
+    const path = tempCachePath();
+    const options = sampleWorkerOptions(path);
+    const plugins = (options.plugins ?? []) as DagcacheWorkerPlugin[];
+    expect(plugins.map((p) => p.name)).toEqual(['dagcache.DagcacheWorkerPlugin']);
+    let configured = { ...options } as WorkerOptions;
+    for (const plugin of plugins) configured = plugin.configureWorker(configured);
+    const env = () => activityEnv(configured.interceptors ?? {}, callInfo('fetchPrices'));
+    const beats: unknown[] = [];
+    const first = env();
+    first.on('heartbeat', (d: unknown) => beats.push(d));
+    const a = await first.run(activities.fetchPrices, 'ACME', 15);
+    const second = env();
+    second.on('heartbeat', (d: unknown) => beats.push(d));
+    const b = await second.run(activities.fetchPrices, 'ACME', 15);
+    for (const plugin of plugins) await plugin.close();
+    expect(b).toEqual(a);
+    // Heartbeats only from the executed call: the hit did not run the activity.
+    expect(beats).toEqual([{ day: 0 }, { day: 10 }]);
+    const cache = await openCache({ path });
+    const runs = await cache.listRuns();
+    await cache.close();
+    expect(runs.map((r) => r.counts)).toEqual([{ executed: 1 }, { retrieved: 1 }]);
   });
 });
