@@ -82,7 +82,7 @@ export function orcToArrow(bytes: Uint8Array, opts: ReadOptions = {}): Table {
     root = { type, length: root.length, present: null, children: [root] };
   }
   const st = root.type as Extract<OrcType, { kind: 'struct' }>;
-  const fields = st.fields.map((f) => new Field(f.name, arrowType(f.type), nullable(f.type)));
+  const fields = st.fields.map((f) => field(f.name, f.type));
   const metadata = new Map<string, string>();
   const meta = file.metadata[SCHEMA_METADATA_KEY];
   if (meta)
@@ -96,6 +96,19 @@ export function orcToArrow(bytes: Uint8Array, opts: ReadOptions = {}): Table {
 
 function nullable(t: OrcType): boolean {
   return t.attributes?.['arrow.nullable'] !== 'false';
+}
+
+/** An Arrow field for an ORC type, with the nullability and metadata kept in its attributes. */
+function field(name: string, t: OrcType, isNullable = nullable(t)): Field {
+  const meta = t.attributes?.['arrow.metadata'];
+  const metadata = meta ? new Map(Object.entries(JSON.parse(meta) as Record<string, string>)) : null;
+  return new Field(name, arrowType(t), isNullable, metadata);
+}
+
+/** Keeps an Arrow field's metadata in its ORC type's attributes. */
+function keepMeta(t: OrcType, f: Field): OrcType {
+  if (f.metadata.size === 0) return t;
+  return withAttrs(t, { 'arrow.metadata': JSON.stringify(Object.fromEntries(f.metadata)) });
 }
 
 function childName(t: OrcType, fallback: string): string {
@@ -162,11 +175,11 @@ export function arrowType(t: OrcType): DataType {
     case 'decimal':
       return new Decimal(t.scale, t.precision, 128);
     case 'list':
-      return new List(new Field(childName(t.element, 'item'), arrowType(t.element), nullable(t.element)));
+      return new List(field(childName(t.element, 'item'), t.element));
     case 'map': {
       const entries = new Struct([
-        new Field(childName(t.key, 'key'), arrowType(t.key), false),
-        new Field(childName(t.value, 'value'), arrowType(t.value), nullable(t.value)),
+        field(childName(t.key, 'key'), t.key, false),
+        field(childName(t.value, 'value'), t.value),
       ]);
       return new Map_(
         new Field(a['arrow.entries'] ?? 'entries', entries, false),
@@ -174,9 +187,9 @@ export function arrowType(t: OrcType): DataType {
       );
     }
     case 'struct':
-      return new Struct(t.fields.map((f) => new Field(f.name, arrowType(f.type), nullable(f.type))));
+      return new Struct(t.fields.map((f) => field(f.name, f.type)));
     case 'union': {
-      const fields = t.variants.map((v, i) => new Field(childName(v, String(i)), arrowType(v), nullable(v)));
+      const fields = t.variants.map((v, i) => field(childName(v, String(i)), v));
       const ids = a['arrow.union.typeIds']?.split(',').map(Number) ?? t.variants.map((_, i) => i);
       return a['arrow.union.mode'] === 'sparse' ? new SparseUnion(ids, fields) : new DenseUnion(ids, fields);
     }
@@ -514,7 +527,7 @@ function sliceOne(c: ColumnVector, k: number): ColumnVector {
 export function arrowToOrc(table: Table, opts: WriteOptions = {}): Uint8Array {
   const fields = table.schema.fields.map((f) => ({
     name: f.name,
-    type: orcType(f.type, f.nullable, f.name),
+    type: keepMeta(orcType(f.type, f.nullable, f.name), f),
   }));
   const type: OrcType = { kind: 'struct', fields };
   const columns = table.schema.fields.map((f, i) => {
@@ -593,7 +606,7 @@ export function orcType(type: DataType, isNullable = true, where = ''): OrcType 
     }
     case Type.List: {
       const f = (type as List).children[0]!;
-      const element = withAttrs(orcType(f.type, f.nullable, `${where}.${f.name}`), {
+      const element = withAttrs(keepMeta(orcType(f.type, f.nullable, `${where}.${f.name}`), f), {
         'arrow.name': f.name === 'item' ? undefined : f.name,
       });
       return at({ kind: 'list', element });
@@ -602,10 +615,10 @@ export function orcType(type: DataType, isNullable = true, where = ''): OrcType 
       const mt = type as Map_;
       const entries = mt.children[0]!;
       const [kf, vf] = (entries.type as Struct).children as [Field, Field];
-      const key = withAttrs(orcType(kf.type, true, `${where}.key`), {
+      const key = withAttrs(keepMeta(orcType(kf.type, true, `${where}.key`), kf), {
         'arrow.name': kf.name === 'key' ? undefined : kf.name,
       });
-      const value = withAttrs(orcType(vf.type, vf.nullable, `${where}.value`), {
+      const value = withAttrs(keepMeta(orcType(vf.type, vf.nullable, `${where}.value`), vf), {
         'arrow.name': vf.name === 'value' ? undefined : vf.name,
       });
       return at(
@@ -621,13 +634,13 @@ export function orcType(type: DataType, isNullable = true, where = ''): OrcType 
         kind: 'struct',
         fields: (type as Struct).children.map((f) => ({
           name: f.name,
-          type: orcType(f.type, f.nullable, `${where}.${f.name}`),
+          type: keepMeta(orcType(f.type, f.nullable, `${where}.${f.name}`), f),
         })),
       });
     case Type.Union: {
       const ut = type as DenseUnion;
       const variants = ut.children.map((f, i) =>
-        withAttrs(orcType(f.type, f.nullable, `${where}.${f.name}`), {
+        withAttrs(keepMeta(orcType(f.type, f.nullable, `${where}.${f.name}`), f), {
           'arrow.name': f.name === String(i) ? undefined : f.name,
         }),
       );

@@ -23,6 +23,8 @@ import {
   Timestamp,
   Utf8,
   Null,
+  RecordBatch,
+  Schema,
   makeData,
   makeVector,
   tableFromArrays,
@@ -247,6 +249,27 @@ describe('Arrow conversion', () => {
     const back2 = orcToArrow(arrowToOrc(small));
     expect(String(back2.schema.fields[0]!.type)).toBe('Dictionary<Int8, Utf8>');
     expect(plain(back2)).toBe(plain(small));
+  });
+
+  it('field metadata, nested too', () => {
+    const st = new Struct([new Field('x', new Int32(), true, new Map([['unit', 'cm']]))]);
+    const fields = [new Field('a', new Int32(), false, new Map([['k', 'v']])), new Field('st', st, true)];
+    const schema = new Schema(fields);
+    const data = makeData({
+      type: new Struct(fields),
+      length: 2,
+      nullCount: 0,
+      children: [
+        vectorFromArray([1, 2], new Int32()).data[0]!,
+        vectorFromArray([{ x: 1 }, { x: null }], st).data[0]!,
+      ],
+    });
+    const t = new Table(schema, [new RecordBatch(schema, data)]);
+    const back = orcToArrow(arrowToOrc(t));
+    expect(back.schema.fields[0]!.metadata.get('k')).toBe('v');
+    expect(back.schema.fields[0]!.nullable).toBe(false);
+    expect((back.schema.fields[1]!.type as Struct).children[0]!.metadata.get('unit')).toBe('cm');
+    expect(plain(back)).toBe(plain(t));
   });
 
   it('0-row tables', () => {
