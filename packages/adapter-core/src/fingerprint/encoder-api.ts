@@ -11,9 +11,9 @@ export interface EncoderApi {
   readonly sink: HashSink;
   /** Writes `keys.length`, then each key and `obj[key]`, in the order given (callers sort). */
   beginObject(obj: object, keys: string[]): void;
-  /** Writes the size, then the sorted digests of each entry (key and value hashed together). */
+  /** Order-insensitive: entries in key order when keys are all strings or all numbers, else sorted entry digests. */
   beginMap(map: Map<unknown, unknown>): void;
-  /** Writes the size, then the sorted digests of each element. */
+  /** Order-insensitive: sorted items when all strings or all numbers, else sorted item digests. */
   beginSet(set: Set<unknown>): void;
   /** Encodes `replacement` in place of `obj` (after the caller wrote its own tag). */
   replace(obj: object, replacement: unknown, pathLabel: string): void;
