@@ -205,23 +205,33 @@ function writeColumn(
       const strs = v.strings!;
       let min: string | undefined;
       let max: string | undefined;
-      const dict = new Map<string, number>();
-      const ids = new Float64Array(count);
-      const useDict = opts.dictionary !== 'never';
-      for (let k = 0; k < count; k++) {
-        const s = strs[idx[k]!]!;
+      const minMax = (s: string) => {
         if (min === undefined || utf8Compare(s, min) < 0) min = s;
         if (max === undefined || utf8Compare(s, max) > 0) max = s;
+      };
+      const dict = new Map<string, number>();
+      const ids = new Float64Array(count);
+      // In 'auto' mode, stop building the dictionary once it is too big to be chosen.
+      const limit = opts.dictionary === 'always' ? Infinity : count * opts.dictionaryThreshold;
+      let useDict = opts.dictionary !== 'never';
+      for (let k = 0; k < count; k++) {
+        const s = strs[idx[k]!]!;
         if (useDict) {
           let d = dict.get(s);
-          if (d === undefined) dict.set(s, (d = dict.size));
+          if (d === undefined) {
+            dict.set(s, (d = dict.size));
+            if (dict.size > limit) {
+              useDict = false;
+              for (let j = 0; j < k; j++) minMax(strs[idx[j]!]!);
+            }
+          }
           ids[k] = d;
         }
+        if (!useDict) minMax(s);
       }
-      const dictionary =
-        useDict &&
-        count > 0 &&
-        (opts.dictionary === 'always' || dict.size <= count * opts.dictionaryThreshold);
+      // With a dictionary, min and max are found among its (fewer) distinct values.
+      if (useDict) for (const s of dict.keys()) minMax(s);
+      const dictionary = useDict && count > 0;
       const encodeAll = (list: Iterable<string>, m: number, maxBytes: number) => {
         const lens = new Float64Array(m);
         const buf = Buffer.allocUnsafe(Math.max(1, maxBytes));
