@@ -23,7 +23,13 @@ import {
 } from './output-bundle.js';
 import { clearInterruptedRestore, restoreOutputs } from './restore-outputs.js';
 import type { RunExecutorSchema } from './run-options.js';
-import { replayTerminal, runCommands, type ProcessResult } from './run-process.js';
+import {
+  processTerminal,
+  replayTerminal,
+  runCommands,
+  type ProcessResult,
+  type TerminalSink,
+} from './run-process.js';
 import { resolveTokens } from './tokens.js';
 import { workspaceDefaults } from './workspace-defaults.js';
 
@@ -61,6 +67,7 @@ class TaskExitError extends Error {
 export async function runCachedTarget(
   options: RunExecutorSchema,
   context: ExecutorContext,
+  terminal: TerminalSink = processTerminal,
 ): Promise<CachedTargetResult> {
   const root = context.root;
   const project = context.projectName!;
@@ -140,7 +147,7 @@ export async function runCachedTarget(
       },
       execute: async () => {
         await clearInterruptedRestore(journalDir, node);
-        const result = await execute(options, context, root, projectConfig.root);
+        const result = await execute(options, context, root, projectConfig.root, terminal);
         if (result.exitCode !== 0) throw new TaskExitError(result.exitCode);
         return {
           kind: 'dagcache-nx-outputs',
@@ -158,10 +165,11 @@ export async function runCachedTarget(
       const bundle = await out.load();
       if (!isOutputBundle(bundle))
         throw new Error(`dagcache: the stored result of ${node} is not an Nx output bundle`);
-      replayTerminal(bundle.terminal);
+      replayTerminal(bundle.terminal, terminal);
       restore = await restoreOutputs(root, bundle, journalDir, node);
-      console.log(
-        `[dagcache] ${node}: outputs ${restore === 'unchanged' ? 'already up to date' : 'restored'} from cache`,
+      terminal.write(
+        'stdout',
+        `[dagcache] ${node}: outputs ${restore === 'unchanged' ? 'already up to date' : 'restored'} from cache\n`,
       );
     }
     await run.finish();
@@ -169,9 +177,9 @@ export async function runCachedTarget(
   } catch (err) {
     await run.finish().catch(() => undefined);
     if (err instanceof NodeExecutionError && err.cause instanceof TaskExitError) {
-      console.error(`[dagcache] ${node} failed (${err.cause.message}); nothing was stored`);
+      terminal.write('stderr', `[dagcache] ${node} failed (${err.cause.message}); nothing was stored\n`);
     } else {
-      console.error(`[dagcache] ${node}: ${err instanceof Error ? err.message : String(err)}`);
+      terminal.write('stderr', `[dagcache] ${node}: ${err instanceof Error ? err.message : String(err)}\n`);
     }
     return { success: false, status: 'failed', node, runId: run.id };
   } finally {
@@ -208,8 +216,9 @@ async function execute(
   context: ExecutorContext,
   root: string,
   projectRoot: string,
+  terminal: TerminalSink,
 ): Promise<ProcessResult> {
-  if (options.executor) return runInnerExecutor(options.executor, options.options ?? {}, context);
+  if (options.executor) return runInnerExecutor(options.executor, options.options ?? {}, context, terminal);
   const cwd = options.cwd
     ? resolve(root, resolveTokens(options.cwd, { projectRoot, projectName: context.projectName! }))
     : root;
@@ -221,6 +230,7 @@ async function execute(
   return runCommands(commandsOf(options), {
     cwd,
     env,
+    echo: terminal,
     ...(options.parallel !== undefined ? { parallel: options.parallel } : {}),
   });
 }

@@ -1,7 +1,12 @@
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
-import { captureProcessOutput, type ProcessResult } from './run-process.js';
+import {
+  captureProcessOutput,
+  processTerminal,
+  type ProcessResult,
+  type TerminalSink,
+} from './run-process.js';
 
 /**
  * Runs another executor (`@nx/js:tsc`, a workspace executor…) in this process with the given options,
@@ -12,6 +17,7 @@ export async function runInnerExecutor(
   executor: string,
   options: Record<string, unknown>,
   context: ExecutorContext,
+  terminal: TerminalSink,
 ): Promise<ProcessResult> {
   const project = context.projectName!;
   const target = context.targetName!;
@@ -28,14 +34,26 @@ export async function runInnerExecutor(
     },
   };
   const { runExecutor } = await import('@nx/devkit');
-  const { result, terminal } = await captureProcessOutput(async () => {
-    let success = true;
-    for await (const r of await runExecutor<{ success: boolean }>({ project, target }, {}, swapped)) {
-      success = success && r.success;
-    }
-    return success;
-  });
-  return { exitCode: result ? 0 : 1, terminal };
+  // An executor running in this process writes to process.stdout itself; capture it (one at a time, since
+  // the capture is process-wide) and pass it on to the task's own sink in batch mode.
+  const { result, terminal: chunks } = await exclusive(() =>
+    captureProcessOutput(async () => {
+      let success = true;
+      for await (const r of await runExecutor<{ success: boolean }>({ project, target }, {}, swapped)) {
+        success = success && r.success;
+      }
+      return success;
+    }, terminal === processTerminal),
+  );
+  if (terminal !== processTerminal) for (const c of chunks) terminal.write(c.stream, c.text);
+  return { exitCode: result ? 0 : 1, terminal: chunks };
+}
+
+let queue: Promise<unknown> = Promise.resolve();
+function exclusive<T>(fn: () => Promise<T>): Promise<T> {
+  const next = queue.then(fn, fn);
+  queue = next.catch(() => undefined);
+  return next;
 }
 
 /**

@@ -7,12 +7,28 @@ export interface ProcessResult {
   terminal: TerminalChunk[];
 }
 
+/** Where a task's live output goes: the terminal for a single task, a per-task buffer in batch mode. */
+export interface TerminalSink {
+  write(stream: 'stdout' | 'stderr', text: string): void;
+}
+
+/** The sink that writes to this process's own stdout/stderr. */
+export const processTerminal: TerminalSink = {
+  write: (stream, text) => void (stream === 'stderr' ? process.stderr : process.stdout).write(text),
+};
+
+/** A sink that keeps everything as one string (batch mode hands it to Nx as the task's terminal output). */
+export function bufferTerminal(): TerminalSink & { text(): string } {
+  const parts: string[] = [];
+  return { write: (_stream, text) => void parts.push(text), text: () => parts.join('') };
+}
+
 export interface RunCommandsOptions {
   cwd: string;
   parallel?: boolean;
   env?: NodeJS.ProcessEnv;
-  /** Where live output goes (the terminal); captured either way. Default: this process's streams. */
-  echo?: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream } | null;
+  /** Where live output goes; captured for replay either way. Default: this process's streams. */
+  echo?: TerminalSink;
 }
 
 /**
@@ -30,7 +46,7 @@ export async function runCommands(
   opts: RunCommandsOptions,
 ): Promise<ProcessResult> {
   const terminal: TerminalChunk[] = [];
-  const echo = opts.echo === undefined ? { stdout: process.stdout, stderr: process.stderr } : opts.echo;
+  const echo = opts.echo ?? processTerminal;
   const one = (command: string) =>
     new Promise<number>((resolve) => {
       const child = spawn(command, {
@@ -43,13 +59,13 @@ export async function runCommands(
         child[stream].setEncoding('utf8');
         child[stream].on('data', (text: string) => {
           terminal.push({ stream, text });
-          echo?.[stream].write(text);
+          echo.write(stream, text);
         });
       }
       child.on('error', (err) => {
         const text = `${err.message}\n`;
         terminal.push({ stream: 'stderr', text });
-        echo?.stderr.write(text);
+        echo.write('stderr', text);
         resolve(127);
       });
       child.on('close', (code, signal) => resolve(code ?? (signal ? 128 : 1)));
@@ -67,10 +83,11 @@ export async function runCommands(
 
 /**
  * Runs `fn` while copying everything written to `process.stdout`/`process.stderr` (for an executor that
- * runs in this process). Output still reaches the terminal.
+ * runs in this process). With `passThrough` the output still reaches the terminal.
  */
 export async function captureProcessOutput<T>(
   fn: () => Promise<T>,
+  passThrough = true,
 ): Promise<{ result: T; terminal: TerminalChunk[] }> {
   const terminal: TerminalChunk[] = [];
   const originals = { stdout: process.stdout.write, stderr: process.stderr.write };
@@ -81,7 +98,7 @@ export async function captureProcessOutput<T>(
         stream,
         text: typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8'),
       });
-      return (original as (...a: unknown[]) => boolean).call(this, chunk, ...rest);
+      return passThrough ? (original as (...a: unknown[]) => boolean).call(this, chunk, ...rest) : true;
     } as typeof process.stdout.write;
   }
   try {
@@ -93,6 +110,9 @@ export async function captureProcessOutput<T>(
 }
 
 /** Writes captured output again (on a hit), each piece to the stream it came from. */
-export function replayTerminal(terminal: readonly TerminalChunk[]): void {
-  for (const c of terminal) (c.stream === 'stderr' ? process.stderr : process.stdout).write(c.text);
+export function replayTerminal(
+  terminal: readonly TerminalChunk[],
+  sink: TerminalSink = processTerminal,
+): void {
+  for (const c of terminal) sink.write(c.stream, c.text);
 }
