@@ -115,7 +115,14 @@ function childName(t: OrcType, fallback: string): string {
   return t.attributes?.['arrow.name'] ?? fallback;
 }
 
-/** The Arrow type an ORC type reads as. */
+/**
+ * The Arrow type an ORC type reads as (honouring the `arrow.*` attributes written by `arrowToOrc`).
+ *
+ * @example
+ * ```ts
+ * String(arrowType(parseSchema('array<decimal(10,2)>'))); // 'List<Decimal[10e+2]>'
+ * ```
+ */
 const INDEX_TYPES: Record<string, () => DataType> = {
   Int8: () => new Int8(),
   Int16: () => new Int16(),
@@ -551,7 +558,15 @@ function withAttrs(t: OrcType, attrs: Record<string, string | undefined>): OrcTy
   return t;
 }
 
-/** The ORC type an Arrow type is written as. */
+/**
+ * The ORC type an Arrow type is written as.
+ *
+ * @example
+ * ```ts
+ * typeToString(orcType(new Map_(entriesField))); // 'map<string,int>'
+ * ```
+ * @throws OrcFormatError for Arrow types ORC cannot hold.
+ */
 export function orcType(type: DataType, isNullable = true, where = ''): OrcType {
   const nn = isNullable ? undefined : 'false';
   const at = (t: OrcType, extra: Record<string, string | undefined> = {}) =>

@@ -112,7 +112,15 @@ export function valueAt(v: ColumnVector, i: number): OrcValue {
   }
 }
 
-/** All entries of a vector as plain values (rows, for the root struct). */
+/**
+ * All entries of a vector as plain values (rows, for the root struct).
+ *
+ * @example
+ * ```ts
+ * const file = readOrc(bytes, { columns: ['id'] });
+ * vectorToValues(file.data); // [{ id: 1 }, ...]
+ * ```
+ */
 export function vectorToValues(v: ColumnVector): OrcValue[] {
   const out = new Array<OrcValue>(v.length);
   for (let i = 0; i < v.length; i++) out[i] = valueAt(v, i);

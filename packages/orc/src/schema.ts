@@ -216,7 +216,14 @@ export function typeTree(root: OrcType): TypeNode {
   return walk(root, '');
 }
 
-/** The ORC type string, e.g. `struct<a:int,b:map<string,double>>`. */
+/**
+ * The ORC type string of a type.
+ *
+ * @example
+ * ```ts
+ * typeToString(readOrc(bytes).schema); // 'struct<a:int,b:map<string,double>>'
+ * ```
+ */
 export function typeToString(t: OrcType): string {
   switch (t.kind) {
     case 'char':

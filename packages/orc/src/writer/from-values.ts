@@ -16,7 +16,16 @@ const ranges: Record<string, [number, number]> = {
   int: [-2147483648, 2147483647],
 };
 
-/** Builds a vector of `type` from values (`null`/`undefined` are nulls). */
+/**
+ * Builds a column vector of `type` from plain values (`null`/`undefined` are nulls), checking each value.
+ *
+ * @example
+ * ```ts
+ * const v = valuesToVector(parseSchema('struct<a:int,b:string>'), [{ a: 1, b: 'x' }, null]);
+ * writeOrc(v.type, v);
+ * ```
+ * @throws OrcFormatError naming the column path and row of a value that does not fit.
+ */
 export function valuesToVector(type: OrcType, values: readonly unknown[], path = ''): ColumnVector {
   const n = values.length;
   const v: ColumnVector = { type, length: n, present: null };
