@@ -92,6 +92,19 @@ describe('DagcacheWorkerPlugin', () => {
     expect(bundle.workflowInterceptorModules).toEqual([lineageWorkflowModule()]);
   });
 
+  it('stops the worker at start on bad configuration, before polling any activity', async () => {
+    const plugin = new DagcacheWorkerPlugin({ path: tempCachePath(), recompute: ['a'], ignore: ['a'] });
+    plugin.configureWorker(workerOptions());
+    let polled = false;
+    const fakeWorker = {} as Parameters<DagcacheWorkerPlugin['runWorker']>[0];
+    await expect(
+      plugin.runWorker(fakeWorker, async () => {
+        polled = true;
+      }),
+    ).rejects.toMatchObject({ name: 'ConfigError' });
+    expect(polled).toBe(false);
+  });
+
   it('finishes its runs when the worker stops', async () => {
     const path = tempCachePath();
     const plugin = new DagcacheWorkerPlugin({ path });

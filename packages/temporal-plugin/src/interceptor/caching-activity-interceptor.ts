@@ -6,7 +6,7 @@ import { readLineage } from '../lineage/lineage-header.js';
 import { findUnencodable } from '../payload/find-unencodable.js';
 import { decodeValue, encodeValue, isStoredPayload } from '../payload/stored-payload.js';
 import { runGroupOf } from '../runs/run-registry.js';
-import type { CachingRuntime } from './caching-runtime.js';
+import { warn, type CachingRuntime } from './caching-runtime.js';
 
 /** `ApplicationFailure.type` of the failure raised for an argument the payload converter cannot encode. */
 export const UNHASHABLE_ARGUMENT = 'DagcacheUnhashableArgument';
@@ -39,8 +39,7 @@ export class CachingActivityInterceptor implements ActivityInboundCallsIntercept
   ): Promise<unknown> {
     const info = this.ctx.info;
     const name = info.activityType;
-    const onError = (message: string, error: unknown) => this.ctx.log.warn(message, { error: String(error) });
-    const { cache, runs } = await this.runtime.ready(onError);
+    const { cache, runs } = await this.runtime.ready();
 
     let dependencies: Record<string, string>;
     let unhashable: UnencodableArgument | undefined;
@@ -102,7 +101,10 @@ export class CachingActivityInterceptor implements ActivityInboundCallsIntercept
         // Commit the stored result (core writes it in the background) before Temporal records the
         // completion: the workflow's next step, or a re-run of it, can then be served from the cache.
         // A failed cache write costs a future hit, never this activity's result.
-        await run.flush().catch((error: unknown) => onError('dagcache: could not store the result', error));
+        await run.flush().catch((error: unknown) => {
+          warn(`dagcache: activity "${name}": could not store the result`, error);
+          this.ctx.log.warn('dagcache: could not store the result', { error: String(error) });
+        });
         flushed = true;
         return produced.value;
       }

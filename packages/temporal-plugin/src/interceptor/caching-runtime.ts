@@ -21,6 +21,17 @@ const CACHE_OPTION_KEYS = [
   'defaultSaverBehavior',
 ] as const;
 
+/**
+ * Reports a cache write that failed in the background. A failed write costs a future hit, never an
+ * activity's result, so it is a warning (`process.on('warning')`), not an activity failure.
+ */
+export function warn(message: string, error: unknown): void {
+  process.emitWarning(
+    `${message}: ${error instanceof Error ? error.message : String(error)}`,
+    'DagcacheWarning',
+  );
+}
+
 /** Used when an activity has no declared version, no build id and no known source. */
 export const UNVERSIONED = 'unversioned';
 
@@ -63,9 +74,7 @@ export class CachingRuntime {
   }
 
   /** The open cache and run registry (opening the cache on first use). */
-  ready(
-    onError: (message: string, error: unknown) => void,
-  ): Promise<{ cache: DagcacheCache; runs: RunRegistry }> {
+  ready(): Promise<{ cache: DagcacheCache; runs: RunRegistry }> {
     if (this.closed) return Promise.reject(new Error('dagcache: the caching interceptors were closed'));
     this.opened ??= (async () => {
       const {
@@ -84,12 +93,7 @@ export class CachingRuntime {
       const cache = given ?? (await openCache(cacheOptions));
       return {
         cache,
-        runs: new RunRegistry(
-          cache,
-          this.options.maxOpenRuns ?? 64,
-          this.options.flushDelayMs ?? 50,
-          onError,
-        ),
+        runs: new RunRegistry(cache, this.options.maxOpenRuns ?? 64, this.options.flushDelayMs ?? 50, warn),
       };
     })();
     return this.opened;

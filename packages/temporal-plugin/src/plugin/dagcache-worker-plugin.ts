@@ -46,8 +46,10 @@ export class DagcacheWorkerPlugin extends SimplePlugin {
         activity: [cachingInterceptorFactory(runtime)],
         ...(workflowModules ? { workflowModules } : {}),
       },
-      // Finish the open core runs (their records get `finishedAt`) when the worker stops.
+      // Open the cache before polling, so bad configuration stops the worker at start instead of failing
+      // (and retrying) every activity; finish the open core runs when the worker stops.
       runContext: async (next) => {
+        await runtime.ready();
         try {
           await next();
         } finally {
