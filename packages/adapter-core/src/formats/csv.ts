@@ -15,6 +15,11 @@ import {
   toTable,
 } from './tabular/tabular.js';
 
+/** A non-string cell's text, boxed so csv-stringify does not quote it. */
+interface Text {
+  text: string;
+}
+
 const isStringType = (type: DataType) =>
   type.typeId === Type.Utf8 || type.typeId === Type.LargeUtf8 || type.typeId === Type.Dictionary;
 
@@ -41,21 +46,22 @@ export const csvFormat: ResultFormat = {
     const fields = schema.fields;
     const quote = fields.map((f) => isStringType(f.type));
     const columns = fields.map((f) => columnValues(input.table.getChild(f.name)!));
-    const rows: (string | null)[][] = [fields.map((f) => f.name)];
+    // String cells (and the header) stay JS strings, which `quoted_string` quotes even when empty: that
+    // is what tells "" from null. Other cells are boxed so they are written as-is (csv-stringify decides
+    // on quoting by the type of the value it was given), which is much cheaper than a cast returning
+    // per-cell options.
+    const rows: (string | Text | null)[][] = [fields.map((f) => f.name)];
     for (let r = 0; r < input.table.numRows; r++) {
-      const row: (string | null)[] = new Array(fields.length);
+      const row: (string | Text | null)[] = new Array(fields.length);
       for (let c = 0; c < fields.length; c++) {
         const v = columns[c]![r];
-        row[c] = v === null ? null : cellToText(fields[c]!.type, v);
+        row[c] = v === null ? null : quote[c] ? (v as string) : { text: cellToText(fields[c]!.type, v) };
       }
       rows.push(row);
     }
     const text = stringify(rows, {
-      cast: {
-        // Quote every string cell (and the header) even when empty: that is what tells "" from null.
-        string: (v, c) =>
-          c.records === 0 || quote[c.index] ? { value: v, quoted: true, quoted_empty: true } : v,
-      },
+      quoted_string: true,
+      cast: { object: (v) => (v as unknown as Text).text },
     });
     return { bytes: Buffer.from(text, 'utf8'), meta: tabularMeta(input) };
   },

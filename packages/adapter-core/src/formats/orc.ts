@@ -12,8 +12,9 @@ import {
 import { buildColumn, columnValues } from './tabular/columns.js';
 
 /**
- * String types ORC stores as plain `string` and reads back as Utf8: they are rebuilt in their original
- * type on decode (the values are identical), so these columns are accepted rather than refused.
+ * Top-level string types the codec may give back as plain Utf8 (LargeUtf8 always; dictionaries in codec
+ * versions before it kept them): they are rebuilt in their original type on decode (the values are
+ * identical), so these columns are accepted rather than refused.
  */
 function isRebuiltString(type: DataType): boolean {
   if (type.typeId === Type.LargeUtf8) return true;
@@ -46,7 +47,8 @@ function rebuildStrings(table: Table, expected: Table['schema']): Table {
   const columns = Object.fromEntries(
     expected.fields.map((f, i) => {
       const vec = table.getChildAt(i)!;
-      return [f.name, isRebuiltString(f.type) ? buildColumn(f.type, columnValues(vec)) : vec];
+      const rebuild = isRebuiltString(f.type) && typeSignature(vec.type) !== typeSignature(f.type);
+      return [f.name, rebuild ? buildColumn(f.type, columnValues(vec)) : vec];
     }),
   );
   return new Table(columns);
