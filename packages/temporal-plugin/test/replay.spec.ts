@@ -117,6 +117,20 @@ describe('replay of workflows whose activities were cached', () => {
     await plugin.close();
   });
 
+  it('does not diverge when the plugin bundles the workflows itself (workflowsPath, lineage module added)', async () => {
+    const path = tempCachePath();
+    const { steps } = await runPipeline(path, 'OMEGA', 8);
+    const plugin = new DagcacheWorkerPlugin({ path, lineage: true });
+    await expect(
+      Worker.runReplayHistory(
+        { workflowsPath, plugins: [plugin] },
+        pipelineHistory('OMEGA', 8, steps),
+        'prices-OMEGA-path',
+      ),
+    ).resolves.toBeUndefined();
+    await plugin.close();
+  });
+
   it('still detects a real divergence (the replay check can fail)', async () => {
     const { steps } = await runPipeline(tempCachePath(), 'ACME', 5);
     // A history in which the workflow completed after two activities: the code schedules a third.

@@ -64,9 +64,12 @@ export class CachingActivityInterceptor implements ActivityInboundCallsIntercept
       dependencies = { [err.path.replace(/[.[].*$/, '')]: UNHASHABLE_VERSION };
     }
     if (this.runtime.options.lineage) {
+      // Named by the upstream activity type, as core names upstream nodes: the viewer draws the edge, and an
+      // upstream activity that this run disabled or ignored is treated as core treats such a node.
       const lineage = readLineage(input.headers) ?? {};
-      for (const [upstream, version] of Object.entries(lineage))
-        dependencies[`upstream.${upstream}`] = version;
+      for (const [upstream, version] of Object.entries(lineage)) {
+        if (upstream !== name && !(upstream in dependencies)) dependencies[upstream] = version;
+      }
     }
 
     const format = this.runtime.format(name);
