@@ -1,7 +1,7 @@
 // End to end with the real `nx` binary: a 6-project workspace (chain + diamond, tsc builds) cached by
 // dagcache. leaf → strings, numbers → format → report → cli.
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ALL, createWorkspace, every, lastInvocation, why, type Workspace } from './nx-workspace.js';
@@ -44,6 +44,21 @@ describe('nx run-many with dagcache', () => {
     expect(
       execFileSync(process.execPath, [join(ws.root, 'apps/cli/dist/main.js')], { encoding: 'utf8' }),
     ).toContain('75% done');
+  });
+
+  it('wraps another executor (nx:run-commands) as well as a command: output captured, replayed and restored', async () => {
+    const first = ws.nx(['run', 'cli:bundle']);
+    expect(first.status, first.output).toBe(0);
+    expect((await lastInvocation(ws)).statuses).toEqual({ ...every('retrieved'), 'cli:bundle': 'executed' });
+    const bundled = ws.read('apps/cli/bundle/main.js');
+
+    rmSync(join(ws.root, 'apps/cli/bundle'), { recursive: true });
+    const second = ws.nx(['run', 'cli:bundle']);
+    expect(second.status, second.output).toBe(0);
+    expect((await lastInvocation(ws)).statuses['cli:bundle']).toBe('retrieved');
+    expect(second.output).toContain('bundled dist/main.js into bundle/main.js'); // replayed
+    expect(ws.read('apps/cli/bundle/main.js')).toBe(bundled);
+    expect(statSync(join(ws.root, 'apps/cli/bundle/main.js')).mode & 0o111).not.toBe(0);
   });
 
   it('2. a comment-only change in the leaf re-runs the leaf only: its output is byte-identical, every dependent hits', async () => {
