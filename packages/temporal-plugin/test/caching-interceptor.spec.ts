@@ -394,6 +394,29 @@ describe('runs and events', () => {
     expect(first!.finishedAt).toBeDefined();
   });
 
+  it('a fan-out (the same activity type called concurrently in one execution) records every call', async () => {
+    const activity = counted(fetchPrices);
+    const fanOut = async (interceptors: ReturnType<typeof caching>) => {
+      await Promise.all(
+        ['A', 'B', 'C', 'D', 'E'].map((symbol, i) =>
+          activityEnv(interceptors, callInfo('fetchPrices', { activityId: String(i + 1) })).run(
+            activity,
+            symbol,
+            4,
+          ),
+        ),
+      );
+      await interceptors.close();
+    };
+    await fanOut(caching());
+    await fanOut(caching());
+    expect(activity.calls.count).toBe(5);
+    expect(await statuses()).toEqual([
+      ...Array(5).fill('fetchPrices:executed'),
+      ...Array(5).fill('fetchPrices:retrieved'),
+    ]);
+  });
+
   it('persists the run after each call, before the worker stops', async () => {
     const cache = await openCache({ path });
     const interceptors = createCachingInterceptors({ cache });
