@@ -71,7 +71,7 @@ describe('5. failures', () => {
 });
 
 describe('2b. the same comment-only change with Nx’s native cache', () => {
-  it('re-runs every dependent, where dagcache re-ran only the leaf', async () => {
+  it('re-runs every dependent, where dagcache re-ran only the leaf; with both caches on, dagcache catches Nx’s misses', async () => {
     const native = createWorkspace();
     try {
       // Nx's cache decides (cache: true); dagcache only passes through (disable), recording each task that ran.
@@ -93,6 +93,20 @@ describe('2b. the same comment-only change with Nx’s native cache', () => {
         `Nx native cache re-ran ${reran} of 6 targets after a comment-only change in the leaf (dagcache: 1)`,
       );
       expect(reran).toBe(6);
+
+      // Nx's cache on *and* dagcache deciding: Nx misses every dependent, dagcache hits them.
+      native.editJson('nx.json', (nx) => {
+        delete nx['plugins'][0].options.defaultBehavior;
+      });
+      for (const comment of ['// first', '// second']) {
+        native.write(leaf, `${comment}\n${native.read(leaf)}`);
+        const again = native.nx(['run-many', '-t', 'build']);
+        expect(again.status, again.output).toBe(0);
+      }
+      expect((await lastInvocation(native)).statuses).toEqual({
+        ...every('retrieved'),
+        'leaf:build': 'executed',
+      });
     } finally {
       native.dispose();
     }

@@ -105,4 +105,15 @@ describe('nx run-many with dagcache', () => {
     // numbers, format, report and cli are affected; leaf and strings build as their dependencies
     expect((await lastInvocation(ws)).statuses).toEqual(every('retrieved'));
   });
+
+  it('nx g @dagcache/nx:init (what nx add runs) registers the plugin and ignores .dagcache', () => {
+    ws.editJson('nx.json', (nx) => {
+      nx['plugins'] = [];
+    });
+    ws.write('.gitignore', 'node_modules\ndist\n');
+    const r = ws.nx(['g', '@dagcache/nx:init']);
+    expect(r.status, r.output).toBe(0);
+    expect(JSON.parse(ws.read('nx.json'))['plugins']).toEqual([{ plugin: '@dagcache/nx', options: {} }]);
+    expect(ws.read('.gitignore').split('\n')).toContain('.dagcache');
+  });
 });
