@@ -367,6 +367,22 @@ describe('payload converters and formats', () => {
   });
 });
 
+describe('changing how a result is stored', () => {
+  it('switching an activity between a core format and payloads runs it again instead of serving the other kind', async () => {
+    const activity = counted(computeStats);
+    const asJson = caching({ formats: { computeStats: 'json' } });
+    await activityEnv(asJson, callInfo('computeStats')).run(activity, series);
+    await asJson.close();
+    const asPayload = caching();
+    const result = await activityEnv(asPayload, callInfo('computeStats')).run(activity, series);
+    const hit = await activityEnv(asPayload, callInfo('computeStats')).run(activity, series);
+    await asPayload.close();
+    expect(activity.calls.count).toBe(2);
+    expect(hit).toEqual(result);
+    expect(result).toEqual(await computeStats(series));
+  });
+});
+
 describe('runs and events', () => {
   it('groups calls of one workflow execution into runs of tool "temporal", labelled with the execution', async () => {
     const interceptors = caching();

@@ -83,9 +83,12 @@ export class CachingActivityInterceptor implements ActivityInboundCallsIntercept
           msg: `${unhashable.path} cannot be encoded by the payload converter`,
         });
       }
+      const version = this.runtime.codeVersion(cache, name);
       const outcome = await run.node({
         name,
-        codeVersion: this.runtime.codeVersion(cache, name),
+        // How the result is stored is part of what the node produces: switching an activity between the
+        // payload and a core format must not serve a result written the other way.
+        codeVersion: format === 'payload' ? version : `${version}+format:${format}`,
         dependencies,
         format: format === 'payload' ? 'pickle' : format,
         details: {
@@ -113,7 +116,12 @@ export class CachingActivityInterceptor implements ActivityInboundCallsIntercept
       }
       if (format !== 'payload') return outcome.value;
       if (!isStoredPayload(outcome.value)) {
-        throw new Error(`dagcache: activity "${name}": the stored result is not a Temporal payload`);
+        // Not something this adapter wrote (a foreign writer under the same key): never serve it.
+        warn(
+          `dagcache: activity "${name}": the stored result is not a Temporal payload; running the activity`,
+          '',
+        );
+        return await next(input);
       }
       return decodeValue(converter, outcome.value);
     } catch (err) {
