@@ -444,6 +444,23 @@ describe('runs and events', () => {
     await cache.close();
   });
 
+  it('finishes the least recently used runs beyond maxOpenRuns, and the rest on close', async () => {
+    const cache = await openCache({ path });
+    const interceptors = createCachingInterceptors({ cache, maxOpenRuns: 1 });
+    for (const workflowId of ['wf-a', 'wf-b', 'wf-c']) {
+      const info = { workflowExecution: { workflowId, runId: 'r' } };
+      await activityEnv(interceptors, callInfo('computeStats', info)).run(computeStats, series);
+    }
+    const finished = async () =>
+      Object.fromEntries(
+        (await cache.listRuns()).map((r) => [r.labels.workflowId, r.finishedAt !== undefined]),
+      );
+    await expect.poll(finished).toEqual({ 'wf-a': true, 'wf-b': true, 'wf-c': false });
+    await interceptors.close();
+    expect(await finished()).toEqual({ 'wf-a': true, 'wf-b': true, 'wf-c': true });
+    await cache.close();
+  });
+
   it('refuses core options beside an open cache instead of silently dropping them', async () => {
     const cache = await openCache({ path });
     expect(() => createCachingInterceptors({ cache, recompute: ['fetchPrices'] })).toThrow(

@@ -131,6 +131,8 @@ export class RunRegistry {
       this.writer = writing;
       void writing.finally(() => {
         if (this.writer === writing) this.writer = undefined;
+        // A call released between the writer's last check and now would otherwise wait for the next one.
+        if (this.dirty.size || this.finishing.size) this.schedule();
       });
     }
     return this.writer;
