@@ -324,6 +324,23 @@ describe('payload converters and formats', () => {
     expect([...(hit as Uint8Array)]).toEqual([...first]);
   });
 
+  it('an activity that returns nothing is cached too (undefined and null come back as they were)', async () => {
+    const interceptors = caching();
+    const activity = counted(async (kind: string) => (kind === 'null' ? null : undefined));
+    const first = [
+      await activityEnv(interceptors, callInfo('touch')).run(activity, 'undefined'),
+      await activityEnv(interceptors, callInfo('touch')).run(activity, 'null'),
+    ];
+    const again = [
+      await activityEnv(interceptors, callInfo('touch')).run(activity, 'undefined'),
+      await activityEnv(interceptors, callInfo('touch')).run(activity, 'null'),
+    ];
+    await interceptors.close();
+    expect(activity.calls.count).toBe(2);
+    expect(first).toEqual([undefined, null]);
+    expect(again).toStrictEqual([undefined, null]);
+  });
+
   it('round-trips whatever a custom payload converter round-trips (Date, Map, bigint)', async () => {
     const interceptors = caching({ payloadConverter: taggedConverter });
     const activity = counted(async (since: Date, n: bigint) => ({
