@@ -46,8 +46,8 @@ import {
   makeVector,
   type Data,
 } from 'apache-arrow';
-import { OrcFormatError } from './errors.js';
-import { readOrc, type ReadOptions } from './reader/reader.js';
+import { OrcFormatError, wrapError } from './errors.js';
+import { readOrc, type OrcFile, type ReadOptions } from './reader/reader.js';
 import type { OrcType } from './schema.js';
 import { concatVectors, type ColumnVector } from './vector.js';
 import { writeOrc, type WriteOptions } from './writer/writer.js';
@@ -76,6 +76,15 @@ const SCHEMA_METADATA_KEY = 'arrow.schema.metadata';
  */
 export function orcToArrow(bytes: Uint8Array, opts: ReadOptions = {}): Table {
   const file = readOrc(bytes, opts);
+  try {
+    return fileToArrow(file);
+  } catch (err) {
+    // Arrow rejects what a damaged file's attributes may ask for (e.g. clashing field names).
+    throw wrapError(err, 'conversion to Arrow');
+  }
+}
+
+function fileToArrow(file: OrcFile): Table {
   let root = file.data;
   if (root.type.kind !== 'struct') {
     const type: OrcType = { kind: 'struct', fields: [{ name: 'value', type: root.type }] };

@@ -7,6 +7,7 @@ export const LEN = 2;
 export const FIXED32 = 5;
 
 const TWO_32 = 4294967296;
+const MASK64 = 0xffffffffffffffffn;
 
 /**
  * A minimal protobuf reader for the ORC metadata messages. Every read is bounded by the message end, so a
@@ -62,7 +63,7 @@ export class ProtoReader {
       if (this.pos >= this.end) this.fail('truncated varint');
       const b = this.buf[this.pos++]!;
       result |= BigInt(b & 0x7f) << shift;
-      if (b < 0x80) return BigInt.asUintN(64, result);
+      if (b < 0x80) return result & MASK64; // not asUintN: see ByteReader.varintBig
       shift += 7n;
     }
     return this.fail('varint longer than 10 bytes');
@@ -169,7 +170,7 @@ export class ProtoWriter {
 
   private rawVarintBig(v: bigint): void {
     this.ensure(10);
-    let u = BigInt.asUintN(64, v);
+    let u = v & MASK64;
     while (u >= 0x80n) {
       this.buf[this.len++] = Number(u & 0x7fn) | 0x80;
       u >>= 7n;
@@ -198,7 +199,7 @@ export class ProtoWriter {
   sint64(field: number, v: bigint | undefined): this {
     if (v === undefined) return this;
     this.key(field, VARINT);
-    const z = BigInt.asUintN(64, (v << 1n) ^ (v >> 63n));
+    const z = ((v << 1n) ^ (v >> 63n)) & MASK64;
     this.rawVarintBig(z);
     return this;
   }

@@ -175,7 +175,7 @@ function readDense(c: Col, n: number): ColumnVector {
         const strs = new Array<string>(n);
         for (let i = 0; i < n; i++) {
           const id = ids[i]!;
-          if (!(id < size)) c.fail(`dictionary id ${id} out of range (${size} entries)`);
+          if (!(id >= 0 && id < size)) c.fail(`dictionary id ${id} out of range (${size} entries)`);
           strs[i] = dict[id]!;
         }
         out.strings = strs;
@@ -211,7 +211,7 @@ function readDense(c: Col, n: number): ColumnVector {
         const zeros = raw % 8;
         let v = Math.floor(raw / 8);
         if (zeros !== 0) v *= 10 ** (zeros + 1);
-        if (v > 999_999_999) c.fail(`nanoseconds ${v} out of range`);
+        if (!(v >= 0 && v <= 999_999_999)) c.fail(`nanoseconds ${v} out of range`);
         // Writers store the seconds truncated toward zero; ORC readers undo that for negative times.
         let s = secs[i]! + epoch;
         if (s < 0 && v > 999_999 && !floor) s -= 1;

@@ -1,5 +1,7 @@
 import { OrcFormatError } from '../errors.js';
 
+const MASK64 = 0xffffffffffffffffn;
+
 /** Sequential reader over one decompressed stream; every read is bounds-checked. */
 export class ByteReader {
   pos = 0;
@@ -41,7 +43,9 @@ export class ByteReader {
     for (let i = 0; i < 10; i++) {
       const b = this.byte();
       result |= BigInt(b & 0x7f) << shift;
-      if (b < 0x80) return BigInt.asUintN(64, result);
+      // A mask, not BigInt.asUintN: V8 (Node 20) can crash optimizing asUintN results that meet
+      // signed 64-bit uses ("Phi of kRepTagged (UnsignedBigInt64) cannot be changed to kRepWord64").
+      if (b < 0x80) return result & MASK64;
       shift += 7n;
     }
     return this.fail('varint longer than 10 bytes');

@@ -319,7 +319,8 @@ export function encodeIntV2Big(values: BigInt64Array, n: number, signed: boolean
     out.byte((len - 1) & 0xff);
     for (let k = 0; k < len; k++) {
       const v = values[i + k]!;
-      let u = signed ? BigInt.asUintN(64, (v << 1n) ^ (v >> 63n)) : BigInt.asUintN(64, v);
+      // Masks rather than BigInt.asUintN, which V8 in Node 20 can miscompile (see ByteReader.varintBig).
+      let u = (signed ? (v << 1n) ^ (v >> 63n) : v) & 0xffffffffffffffffn;
       const bytes = new Uint8Array(8);
       for (let b = 7; b >= 0; b--) {
         bytes[b] = Number(u & 0xffn);
