@@ -10,12 +10,20 @@ export function composeCacheKey(parts: CacheKeyParts): string {
   const deps = Object.keys(parts.dependencies)
     .sort()
     .map((name) => [name, parts.dependencies[name]]);
-  return sha256Base64Url(JSON.stringify(['dagcache-key-v1', parts.nodeName, parts.taskId ?? null, parts.codeVersion, deps]));
+  const key: unknown[] = ['dagcache-key-v1', parts.nodeName, parts.taskId ?? null, parts.codeVersion, deps];
+  if (parts.codeParts) key.push(Object.keys(parts.codeParts).sort().map((n) => [n, parts.codeParts![n]]));
+  return sha256Base64Url(JSON.stringify(key));
 }
 
 /** Returns the same parts with dependencies in sorted order (the order they are stored and shown in). */
 export function sortedParts(parts: CacheKeyParts): CacheKeyParts {
   const dependencies: Record<string, string> = {};
   for (const name of Object.keys(parts.dependencies).sort()) dependencies[name] = parts.dependencies[name]!;
-  return { ...parts, dependencies };
+  const out: CacheKeyParts = { ...parts, dependencies };
+  if (parts.codeParts) {
+    const codeParts: Record<string, string> = {};
+    for (const name of Object.keys(parts.codeParts).sort()) codeParts[name] = parts.codeParts[name]!;
+    out.codeParts = codeParts;
+  } else delete out.codeParts;
+  return out;
 }

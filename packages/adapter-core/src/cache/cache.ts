@@ -199,21 +199,36 @@ export class Cache {
    * recent earlier run that had the node. `runId` defaults to the last run.
    */
   async why(runId: string | undefined, nodeName: string, taskId?: string): Promise<WhyAnswer> {
-    const id = runId ?? this.lastRunId;
-    const rec = await this.getRun(id);
-    if (!rec) throw new DagcacheError(`why: unknown run "${id}"`);
-    const node = rec.nodes[nodeId(nodeName, taskId)];
-    if (!node) throw new DagcacheError(`why: node "${nodeId(nodeName, taskId)}" is not in run "${id}"`);
+    const key = nodeId(nodeName, taskId);
     const summaries = await this.listRuns();
     const ids = summaries.map((s) => s.runId);
-    const here = ids.indexOf(id);
+    for (const own of this.ownRuns.keys()) if (!ids.includes(own)) ids.push(own);
+    let id = runId;
+    let rec: RunRecord | undefined;
+    if (id === undefined) {
+      // The newest run that has the node: with one run per Nx task, the newest run is usually another node's.
+      for (let i = ids.length - 1; i >= 0 && !rec; i--) {
+        const r = await this.getRun(ids[i]!);
+        if (r?.nodes[key]) {
+          rec = r;
+          id = r.runId;
+        }
+      }
+      if (!rec) throw new DagcacheError(`why: no run has node "${key}"`);
+    } else {
+      rec = await this.getRun(id);
+      if (!rec) throw new DagcacheError(`why: unknown run "${id}"`);
+    }
+    const node = rec.nodes[key];
+    if (!node) throw new DagcacheError(`why: node "${key}" is not in run "${id}"`);
+    const here = ids.indexOf(id!);
     const earlier = (here === -1 ? ids : ids.slice(0, here)).filter((r) => r !== id).reverse();
     for (const prevId of earlier) {
       const prev = await this.getRun(prevId);
-      const prevNode = prev?.nodes[nodeId(nodeName, taskId)];
-      if (prevNode?.keyParts) return explainMiss(id, node, prevId, prevNode);
+      const prevNode = prev?.nodes[key];
+      if (prevNode?.keyParts) return explainMiss(id!, node, prevId, prevNode);
     }
-    return explainMiss(id, node, null, undefined);
+    return explainMiss(id!, node, null, undefined);
   }
 
   /**

@@ -5,6 +5,7 @@ import { resolveBehavior, type ResolvedBehavior } from '../behavior/resolve-beha
 import { CorruptResultError, DagcacheError, NodeExecutionError, UnhashableValueError } from '../errors.js';
 import { CachingEventType, type CachingEvent, type EventActor } from '../events/caching-event.js';
 import { EventLog } from '../events/event-log.js';
+import { sha256Base64Url } from '../fingerprint/index.js';
 import type { FormatContext, FormatName } from '../formats/result-format.js';
 import { MetadataStore, type LatestEntry, type MetadataEntry } from '../stores/metadata-store.js';
 import type { ResultEntry } from '../stores/result-store.js';
@@ -20,6 +21,9 @@ import type {
   RunOptions,
   RunRecord,
 } from './types.js';
+
+/** Data versions double as result ids, so they must be url-safe base64 of a sane length. */
+const DATA_VERSION_SHAPE = /^[A-Za-z0-9_-]{16,128}$/;
 
 interface NodeState {
   behavior: CachingBehavior;
@@ -224,7 +228,15 @@ export class Run {
     }
 
     let deps = this.keyDependencies(call.dependencies);
-    let parts: CacheKeyParts = sortedParts({ nodeName: name, taskId, codeVersion: call.codeVersion, dependencies: deps });
+    const keyOf = (dependencies: Record<string, string>): CacheKeyParts =>
+      sortedParts({
+        nodeName: name,
+        taskId,
+        codeVersion: call.codeVersion,
+        ...(call.codeParts ? { codeParts: call.codeParts } : {}),
+        dependencies,
+      });
+    let parts = keyOf(deps);
     let cacheKey = composeCacheKey(parts);
     let unmatchable = Object.values(deps).some(isUnmatchable);
     record.keyParts = parts;
@@ -260,7 +272,7 @@ export class Run {
     const value = await this.execute(call, record);
     let dv: string;
     try {
-      dv = call.versionResult ? await call.versionResult(value) : this.cache.versionData(value, name);
+      dv = await this.versionResult(call, value);
     } catch (err) {
       if (err instanceof UnhashableValueError && this.cache.options.unhashable?.[name] === 'recompute') {
         this.emit('adapter', 'UNHASHABLE_DATA_VERSION', name, { taskId, msg: err.message });
@@ -279,7 +291,7 @@ export class Run {
     const now = this.keyDependencies(call.dependencies);
     if (Object.keys(now).some((k) => now[k] !== deps[k])) {
       deps = now;
-      parts = sortedParts({ nodeName: name, taskId, codeVersion: call.codeVersion, dependencies: deps });
+      parts = keyOf(deps);
       cacheKey = composeCacheKey(parts);
       unmatchable = Object.values(deps).some(isUnmatchable);
       record.keyParts = parts;
@@ -299,6 +311,13 @@ export class Run {
       }
     }
     return this.outcome(value, record, behavior);
+  }
+
+  /** A result's data version: the adapter's own when it gives one (hashed into shape if need be). */
+  private async versionResult<T>(call: NodeCall<T>, value: T): Promise<string> {
+    if (!call.versionResult) return this.cache.versionData(value, call.name);
+    const raw = await call.versionResult(value);
+    return typeof raw === 'string' && DATA_VERSION_SHAPE.test(raw) ? raw : sha256Base64Url(String(raw));
   }
 
   private formatContext(nodeName: string): FormatContext {
@@ -412,7 +431,7 @@ export class Run {
     }
     const started = performance.now();
     const value = await this.execute(call, record);
-    const dv = call.versionResult ? await call.versionResult(value) : this.cache.versionData(value, name);
+    const dv = await this.versionResult(call, value);
     this.emit('adapter', 'SET_DATA_VERSION', name, { taskId, value: dv });
     record.status = 'executed';
     record.dataVersion = dv;

@@ -110,6 +110,11 @@ export interface NodeCall<T = unknown> {
   /** Fingerprint of what the node runs. */
   codeVersion: string;
   /**
+   * The named parts the code version is made of (e.g. `file:src/index.ts` → content hash), when an
+   * adapter has them. They are part of the key and let `why` say which part changed.
+   */
+  codeParts?: Record<string, string>;
+  /**
    * Data versions of what the node depends on, by name: upstream nodes, inputs, overrides, default
    * parameter values. `null` leaves the dependency out (an `ignore`d node). Upstream nodes of this run
    * that were `disable`d or `ignore`d are recognised by name, whatever version is passed.
@@ -122,7 +127,10 @@ export interface NodeCall<T = unknown> {
   format?: FormatName;
   /** Runs the node; only called on a miss. */
   execute: () => T | Promise<T>;
-  /** Custom data version of a result (e.g. Nx fingerprints output files). Default: `versionData`. */
+  /**
+   * Custom data version of a result (e.g. Nx fingerprints output files). Default: `versionData`.
+   * A string that is not url-safe base64 of 16–128 characters is hashed into one.
+   */
   versionResult?: (value: T) => string | Promise<string>;
   /** `lazy`: on a hit, do not read the result until `load()` is called. Default `eager`. */
   load?: 'eager' | 'lazy';
@@ -150,6 +158,8 @@ export interface CacheKeyParts {
   nodeName: string;
   taskId?: string | undefined;
   codeVersion: string;
+  /** Named parts of the code version (sorted by name), when the adapter gave them. */
+  codeParts?: Record<string, string>;
   /** Sorted by name. */
   dependencies: Record<string, string>;
 }
@@ -203,6 +213,7 @@ export interface WhyAnswer {
 export type WhyChange =
   | { kind: 'first-run' }
   | { kind: 'code'; before: string; after: string }
+  | { kind: 'code-part'; name: string; before: string | null; after: string | null }
   | { kind: 'dependency'; name: string; before: string | null; after: string | null }
   | { kind: 'behavior'; behavior: CachingBehavior }
   | { kind: 'result-missing' }

@@ -28,6 +28,16 @@ export function explainMiss(
       changes.push({ kind: 'code', before: a.codeVersion, after: b.codeVersion });
       reasons.push(`code version changed: ${short(a.codeVersion)} → ${short(b.codeVersion)}`);
     }
+    const partNames = [...new Set([...Object.keys(a.codeParts ?? {}), ...Object.keys(b.codeParts ?? {})])].sort();
+    for (const part of partNames) {
+      const before = a.codeParts?.[part] ?? null;
+      const after = b.codeParts?.[part] ?? null;
+      if (before === after) continue;
+      changes.push({ kind: 'code-part', name: part, before, after });
+      if (before === null) reasons.push(`code changed: ${part} is new`);
+      else if (after === null) reasons.push(`code changed: ${part} was removed`);
+      else reasons.push(`code changed: ${part} (${short(before)} → ${short(after)})`);
+    }
     const names = [...new Set([...Object.keys(a.dependencies), ...Object.keys(b.dependencies)])].sort();
     for (const dep of names) {
       const before = a.dependencies[dep] ?? null;
