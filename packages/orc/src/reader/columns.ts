@@ -166,10 +166,10 @@ function readDense(c: Col, n: number): ColumnVector {
         const dictData = c.optional(StreamKind.DICTIONARY_DATA);
         const dictBytes = dictData?.buf ?? new Uint8Array(0);
         const size = c.enc.dictionarySize;
+        if (size > 1 && !dictData) c.fail('DICTIONARY_DATA stream missing');
         // Dictionary entries are distinct, so at most one is empty: this bounds the allocation.
         if (size > dictBytes.length + 1)
           c.fail(`dictionary of ${size} entries cannot fit in ${dictBytes.length} bytes`);
-        if (size > 0 && !dictData) c.fail('DICTIONARY_DATA stream missing');
         const lens = lengths(c, size, lenR, dictBytes.length);
         const dict = decodeStrings(dictBytes, lens);
         const strs = new Array<string>(n);
