@@ -137,7 +137,8 @@ export async function runCachedTarget(
     const out = await run.node<OutputBundle>({
       name: node,
       codeVersion,
-      dependencies: { ...dependencies, ...inputs },
+      codeParts: inputs,
+      dependencies,
       ...(options.behavior ? { behavior: options.behavior } : {}),
       format,
       details: {

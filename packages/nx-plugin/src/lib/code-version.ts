@@ -31,7 +31,7 @@ export interface CodeVersionRequest {
  * The code version of an Nx task and its per-input versions. `codeVersion` covers the options (minus
  * storage settings), the runner identity/version and the outputs; `inputs` holds one entry per code input
  * (`file:<path>` → content hash, `env:<NAME>` → value hash, `runtime:<cmd>`, `npm:<package>` → version).
- * The adapter passes `inputs` to core as dependencies, so `dagcache why` names the file that changed.
+ * The adapter passes `inputs` to core as the key's `codeParts`, so `dagcache why` says "code changed: file:…".
  *
  * @example
  * ```ts
