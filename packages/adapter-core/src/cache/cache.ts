@@ -18,6 +18,8 @@ import { SingleFlight } from './single-flight.js';
 import type { CacheOptions, RunOptions, RunRecord, WhyAnswer } from './types.js';
 import { explainMiss } from './why.js';
 
+const MAX_RUNS_IN_MEMORY = 500;
+
 const KNOWN_OPTIONS = new Set([
   'path',
   'metadataStore',
@@ -88,6 +90,8 @@ export class Cache {
   readonly singleFlight = new SingleFlight();
   readonly fileDir: string;
   private readonly ownRuns = new Map<string, Run>();
+  private readonly recordWrites = new Set<Promise<void>>();
+  private recordWriteError: Error | undefined;
   private readonly allRunIds: string[];
 
   constructor(
@@ -108,8 +112,33 @@ export class Cache {
     if (this.ownRuns.has(runId)) throw new DagcacheError(`run "${runId}" was already started in this process`);
     const run = new Run(this, { ...options, runId });
     this.ownRuns.set(runId, run);
+    // A long-lived process (a Temporal worker) starts runs without end: keep the newest in memory;
+    // older ones are still in the store (getRun, logsOf).
+    if (this.ownRuns.size > MAX_RUNS_IN_MEMORY) {
+      for (const [id, r] of this.ownRuns) {
+        if (this.ownRuns.size <= MAX_RUNS_IN_MEMORY) break;
+        if (r.finished) this.ownRuns.delete(id);
+      }
+    }
     this.allRunIds.push(runId);
     return run;
+  }
+
+  /** Keeps a background run-record write in view, so readers of runs and close() wait for it. */
+  trackRecordWrite(write: Promise<void>): void {
+    const p = write.catch((err: Error) => {
+      this.recordWriteError ??= err;
+    });
+    this.recordWrites.add(p);
+    void p.finally(() => this.recordWrites.delete(p));
+  }
+
+  /** Waits for background run-record writes; reports the first one that failed. */
+  async settled(): Promise<void> {
+    while (this.recordWrites.size) await Promise.all(this.recordWrites);
+    const err = this.recordWriteError;
+    this.recordWriteError = undefined;
+    if (err) throw new DagcacheError(`writing a run record failed: ${err.message}`, { cause: err });
   }
 
   /** Data version (fingerprint) of a value; `root` names it in error paths. */
@@ -149,11 +178,13 @@ export class Cache {
   async getRun(runId: string): Promise<RunRecord | undefined> {
     const own = this.ownRuns.get(runId);
     if (own) return own.toRecord();
+    await this.settled();
     return this.metadataStore.getRun(runId);
   }
 
   /** Summaries of every persisted run, oldest first. */
-  listRuns(): Promise<RunSummary[]> {
+  async listRuns(): Promise<RunSummary[]> {
+    await this.settled();
     return this.metadataStore.listRuns();
   }
 
@@ -251,6 +282,7 @@ export class Cache {
   }
 
   async close(): Promise<void> {
+    await this.settled();
     await Promise.all([this.metadataStore.close(), this.resultStore.close()]);
   }
 }

@@ -46,7 +46,8 @@ interface NodeState {
 export class Run {
   readonly id: string;
   readonly tool: string;
-  readonly startedAt = Date.now();
+  // Sub-millisecond, so runs started in the same millisecond still list in the order they started.
+  readonly startedAt = performance.timeOrigin + performance.now();
   readonly log: EventLog;
   private readonly records = new Map<string, NodeRecord>();
   private readonly states = new Map<string, NodeState>();
@@ -464,6 +465,7 @@ export class Run {
     // in the background, batched with other nodes' writes, so a key never points at an uncommitted
     // result. finish() waits for both.
     const entry: MetadataEntry = { dataVersion: dv, nodeName: name, taskId, keyParts: parts, format, runId: this.id, createdAt: Date.now() };
+    this.cache.metadataStore.announce(cacheKey, entry);
     this.track(
       res.written.then(async (written) => {
         if (written && mine) this.emit('result_store', 'SET_RESULT', name, { taskId, value: dv });
@@ -533,8 +535,21 @@ export class Run {
     };
   }
 
+  /** True once `finish()` was called. */
+  get finished(): boolean {
+    return this.finishedAt !== undefined;
+  }
+
   /** Persists the run record so far; adapters with no natural end (a Temporal worker) call it after each node. */
   async flush(): Promise<void> {
+    await this.commitWrites();
+    await this.cache.metadataStore.putRun(this.toRecord());
+    const err = this.writeErrors.shift();
+    if (err) throw new DagcacheError(`run ${this.id}: a cache write failed: ${err.message}`, { cause: err });
+  }
+
+  /** Waits until every result and key written by this run is committed. */
+  async commitWrites(): Promise<void> {
     while (this.pending.size) {
       // Commit now instead of waiting for the batch timers: results first, then the metadata that
       // their commits queue.
@@ -543,9 +558,6 @@ export class Run {
       await this.cache.metadataStore.flush();
       await Promise.all(this.pending);
     }
-    await this.cache.metadataStore.putRun(this.toRecord());
-    const err = this.writeErrors.shift();
-    if (err) throw new DagcacheError(`run ${this.id}: a cache write failed: ${err.message}`, { cause: err });
   }
 
   /** Ends the run: waits for pending writes and persists the run record. */
@@ -553,7 +565,13 @@ export class Run {
     this.status =
       status ?? ([...this.records.values()].some((r) => r.status === 'failed') ? 'failed' : 'succeeded');
     this.finishedAt = Date.now();
-    await this.flush();
-    return this.toRecord();
+    await this.commitWrites();
+    // Results and keys are committed; the run record (large, and only read by tools) is written in the
+    // background. The cache waits for it before anything reads runs, and on close().
+    const record = this.toRecord();
+    this.cache.trackRecordWrite(this.cache.metadataStore.putRun(record));
+    const err = this.writeErrors.shift();
+    if (err) throw new DagcacheError(`run ${this.id}: a cache write failed: ${err.message}`, { cause: err });
+    return record;
   }
 }

@@ -31,7 +31,12 @@ export async function keyvFactoryFor(option: MetadataStoreOption | undefined, de
       await (first as any).query('PRAGMA synchronous=NORMAL');
       let reuse: any = first;
       return (namespace) => {
-        const store = reuse ?? new KeyvSqlite({ uri: `sqlite://${file}`, busyTimeout: 15_000, iterationLimit: 500 } as any);
+        let store = reuse;
+        if (!store) {
+          store = new KeyvSqlite({ uri: `sqlite://${file}`, busyTimeout: 15_000, iterationLimit: 500 } as any);
+          // synchronous is per connection: without this every commit on it waits for an fsync.
+          void store.query('PRAGMA synchronous=NORMAL').catch(() => undefined);
+        }
         reuse = undefined;
         (store as any).opts.iterationLimit = 500;
         return new Keyv({ store, namespace, useKeyPrefix: true });

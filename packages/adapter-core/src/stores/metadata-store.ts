@@ -1,7 +1,9 @@
 import type Keyv from 'keyv';
 import type { CacheKeyParts, NodeStatus, RunRecord } from '../cache/types.js';
+import type { CachingEvent } from '../events/caching-event.js';
 import type { FormatName } from '../formats/result-format.js';
 import type { KeyvFactory } from './keyv-factory.js';
+import { Lru } from './lru.js';
 
 /** What the metadata store keeps per cache key. */
 export interface MetadataEntry {
@@ -51,10 +53,24 @@ export class MetadataStore {
     this.summaries = factory('dagcache-summaries');
   }
 
+  /** Entries this process read or wrote lately. Safe to serve: an entry only ever maps a key to a result
+   * that was valid for it; a stale one whose result is gone is caught when the result is read. */
+  private readonly recent = new Lru<string, MetadataEntry>(20_000);
+
   async get(cacheKey: string): Promise<MetadataEntry | undefined> {
-    const queued = this.pendingValues.get(cacheKey) as MetadataEntry | undefined;
-    if (queued) return queued;
-    return (await this.keys.get<MetadataEntry>(cacheKey)) ?? undefined;
+    const known = (this.pendingValues.get(cacheKey) as MetadataEntry | undefined) ?? this.recent.get(cacheKey);
+    if (known) return known;
+    const entry = (await this.keys.get<MetadataEntry>(cacheKey)) ?? undefined;
+    if (entry) this.recent.set(cacheKey, entry);
+    return entry;
+  }
+
+  /**
+   * Makes an entry visible to lookups in this process at once, before it is committed (`set` commits it
+   * later, after its result). Other processes see it only once committed.
+   */
+  announce(cacheKey: string, entry: MetadataEntry): void {
+    this.recent.set(cacheKey, entry);
   }
 
   private queue: Array<{ key: string; value: unknown }> = [];
@@ -100,14 +116,31 @@ export class MetadataStore {
   }
 
   private async write(batch: Array<{ key: string; value: unknown }>): Promise<void> {
-    const store = this.keysWriter.store as { query?: (sql: string) => Promise<unknown>; opts?: { dialect?: string } };
-    const sqlite = store.opts?.dialect === 'sqlite' && typeof store.query === 'function';
-    if (sqlite) await store.query!('BEGIN IMMEDIATE').catch(() => undefined);
-    try {
-      await Promise.all(batch.map((e) => this.keysWriter.set(e.key, e.value)));
-    } finally {
-      if (sqlite) await store.query!('COMMIT').catch(() => undefined);
+    const store = this.keysWriter.store as {
+      query?: (sql: string, ...args: unknown[]) => Promise<unknown>;
+      opts?: { dialect?: string; table?: string };
+    };
+    if (store.opts?.dialect === 'sqlite' && typeof store.query === 'function') {
+      // @keyv/sqlite has no setMany: Keyv would send one statement per key. Write the batch as
+      // multi-row upserts in Keyv's own stored form (its key prefix and serializer), so any Keyv
+      // reading this table sees exactly what keyv.set would have written.
+      const last = new Map(batch.map((e) => [e.key, e.value]));
+      const rows: unknown[] = [];
+      for (const [key, value] of last) {
+        rows.push(this.keysWriter._getKeyPrefix(key), await this.keysWriter.serializeData({ value, expires: undefined } as any));
+      }
+      const table = store.opts.table ?? 'keyv';
+      for (let i = 0; i < rows.length; i += 2 * 5_000) {
+        const chunk = rows.slice(i, i + 2 * 5_000);
+        await store.query(
+          `INSERT INTO ${table} (key, value) VALUES ${Array.from({ length: chunk.length / 2 }, () => '(?, ?)').join(', ')}
+           ON CONFLICT(key) DO UPDATE SET value=excluded.value`,
+          ...chunk,
+        );
+      }
+      return;
     }
+    await Promise.all(batch.map((e) => this.keysWriter.set(e.key, e.value)));
   }
 
   /** Waits until every queued write is committed. */
@@ -118,6 +151,7 @@ export class MetadataStore {
   }
 
   async delete(cacheKey: string): Promise<void> {
+    this.recent.delete(cacheKey);
     await this.flush();
     await this.keys.delete(cacheKey);
   }
@@ -127,13 +161,38 @@ export class MetadataStore {
     const out = new Map<string, LatestEntry>();
     if (nodes.length === 0) return out;
     const ids = nodes.map((n) => latestKey(n.nodeName, n.taskId));
-    const values = await this.keys.getMany<LatestEntry>(ids);
+    const values = await this.getMany<LatestEntry>(ids);
     values.forEach((v, i) => {
       const id = ids[i]!;
       const queued = this.pendingValues.get(id) as LatestEntry | undefined;
       if (queued ?? v) out.set(id, (queued ?? v) as LatestEntry);
     });
     return out;
+  }
+
+  /** Keyv getMany, done as one keyed query on SQLite (@keyv/sqlite matches rows to keys in O(n²)). */
+  private async getMany<T>(ids: string[]): Promise<Array<T | undefined>> {
+    const store = this.keys.store as {
+      query?: (sql: string, ...args: unknown[]) => Promise<Array<{ key: string; value: string }>>;
+      opts?: { dialect?: string; table?: string };
+    };
+    if (store.opts?.dialect !== 'sqlite' || typeof store.query !== 'function') return this.keys.getMany<T>(ids);
+    const prefixed = ids.map((id) => this.keys._getKeyPrefix(id));
+    const rows = await store.query(
+      `SELECT key, value FROM ${store.opts.table ?? 'keyv'} WHERE key IN (SELECT value FROM json_each(?))`,
+      JSON.stringify(prefixed),
+    );
+    const byKey = new Map(rows.map((r) => [r.key, r.value]));
+    return Promise.all(
+      prefixed.map(async (k) => {
+        const raw = byKey.get(k);
+        if (raw === undefined) return undefined;
+        // Plain JSON (what these entries hold) parses directly; anything else goes through Keyv.
+        if (!raw.includes(':base64:')) return (JSON.parse(raw) as { value?: T }).value;
+        const data = await this.keys.deserializeData<T>(raw);
+        return data?.value as T | undefined;
+      }),
+    );
   }
 
   static latestId(nodeName: string, taskId?: string): string {
@@ -163,12 +222,16 @@ export class MetadataStore {
     };
     // Stored as a JSON string: Keyv's serializer walks every value with a replacer, which costs more
     // than the run itself for a 10,000-node record.
-    await Promise.all([this.runs.set(record.runId, JSON.stringify(record)), this.summaries.set(record.runId, summary)]);
+    const compact = { ...record, events: compactEvents(record) };
+    await Promise.all([this.runs.set(record.runId, JSON.stringify(compact)), this.summaries.set(record.runId, summary)]);
   }
 
   async getRun(runId: string): Promise<RunRecord | undefined> {
     const raw = await this.runs.get<string>(runId);
-    return typeof raw === 'string' ? (JSON.parse(raw) as RunRecord) : undefined;
+    if (typeof raw !== 'string') return undefined;
+    const record = JSON.parse(raw) as RunRecord;
+    record.events = expandEvents(record, record.events as unknown as unknown[]);
+    return record;
   }
 
   async deleteRun(runId: string): Promise<void> {
@@ -188,6 +251,7 @@ export class MetadataStore {
 
   /** Removes every key entry and run record. */
   async clear(): Promise<void> {
+    this.recent.clear();
     await Promise.all([this.keys.clear(), this.runs.clear(), this.summaries.clear()]);
   }
 
@@ -195,4 +259,37 @@ export class MetadataStore {
     await this.flush();
     await Promise.all([this.keys, this.keysWriter, this.runs, this.summaries].map((k) => k.disconnect?.().catch(() => undefined)));
   }
+}
+
+const ACTORS = ['adapter', 'metadata_store', 'result_store'] as const;
+type CompactEvent = [number, number, string, string, string | 0, string | 0, unknown?];
+
+/**
+ * Events are stored as tuples (time since the run started, actor, type, node, task, msg, value): the
+ * run id is the record's, and a 10,000-node run has ~50,000 events, so the record shrinks by half.
+ */
+function compactEvents(record: RunRecord): CompactEvent[] {
+  return record.events.map((e) => {
+    const t: CompactEvent = [e.timestamp - record.startedAt, ACTORS.indexOf(e.actor), e.eventType, e.nodeName, e.taskId ?? 0, e.msg ?? 0];
+    if (e.value !== undefined) t.push(e.value);
+    return t;
+  });
+}
+
+function expandEvents(record: RunRecord, stored: unknown[]): CachingEvent[] {
+  return stored.map((raw) => {
+    if (!Array.isArray(raw)) return raw as CachingEvent; // a record written before events were compacted
+    const [dt, actor, eventType, nodeName, taskId, msg, value] = raw as CompactEvent;
+    const e: CachingEvent = {
+      runId: record.runId,
+      actor: ACTORS[actor] ?? 'adapter',
+      eventType: eventType as CachingEvent['eventType'],
+      nodeName,
+      timestamp: record.startedAt + dt,
+    };
+    if (taskId) e.taskId = taskId;
+    if (msg) e.msg = msg;
+    if (raw.length > 6) e.value = value;
+    return e;
+  });
 }

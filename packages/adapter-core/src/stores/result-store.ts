@@ -5,6 +5,7 @@ import { CorruptResultError, DagcacheError } from '../errors.js';
 import { getFormat } from '../formats/registry.js';
 import type { FormatContext, FormatName } from '../formats/result-format.js';
 import { writeFileAtomic } from './atomic-write.js';
+import { Lru } from './lru.js';
 import { SqliteDb } from './sqlite-db.js';
 
 /** What the result store knows about each stored result. */
@@ -70,27 +71,33 @@ const toEntry = (r: Row): ResultEntry => ({
  * ```
  */
 export class ResultStore {
+  /** Small results read or written lately, already verified: repeated hits in a process skip the index. */
+  private readonly recent = new Lru<string, { entry: ResultEntry; bytes: Uint8Array }>(10_000, 64 * 1024 * 1024, (v) => v.bytes.byteLength);
   /** Written but not yet committed: readers in this process see them at once. */
   private readonly pending = new Map<string, { entry: ResultEntry; bytes: Uint8Array }>();
 
   private constructor(
     readonly dir: string,
+    /** Reads. */
     private readonly db: SqliteDb,
+    /** Writes, on their own connection: in WAL mode reads never wait behind a write transaction. */
+    private readonly writer: SqliteDb,
   ) {}
 
   static async open(dir: string): Promise<ResultStore> {
     await mkdir(dir, { recursive: true });
-    const db = await SqliteDb.open(join(dir, 'index.sqlite'));
-    await db.run(`CREATE TABLE IF NOT EXISTS results (
+    const writer = await SqliteDb.open(join(dir, 'index.sqlite'));
+    await writer.run(`CREATE TABLE IF NOT EXISTS results (
       dv TEXT PRIMARY KEY, format TEXT NOT NULL, byte_size INTEGER NOT NULL, checksum TEXT NOT NULL,
       created_at INTEGER NOT NULL, last_used_at INTEGER NOT NULL, meta TEXT NOT NULL, file TEXT, data BLOB)`);
-    return new ResultStore(dir, db);
+    const db = await SqliteDb.open(join(dir, 'index.sqlite'));
+    return new ResultStore(dir, db, writer);
   }
 
   /** The entry for a data version, or undefined when there is none. */
   async entry(dv: string): Promise<ResultEntry | undefined> {
     checkDataVersion(dv);
-    const p = this.pending.get(dv);
+    const p = this.pending.get(dv) ?? this.recent.get(dv);
     if (p) return p.entry;
     const rows = await this.db.all<Row>(`SELECT ${COLUMNS} FROM results WHERE dv = ?`, [dv]);
     return rows[0] ? toEntry(rows[0]) : undefined;
@@ -171,20 +178,20 @@ export class ResultStore {
       meta,
     };
     this.pending.set(dv, { entry, bytes });
-    // An equal result in the same format is left as it is (content addressing); another format replaces it.
-    const written = this.db
-      .write(
-        `INSERT INTO results (${COLUMNS}, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT(dv) DO UPDATE SET format=excluded.format, byte_size=excluded.byte_size, checksum=excluded.checksum,
-           created_at=excluded.created_at, last_used_at=excluded.last_used_at, meta=excluded.meta, file=excluded.file,
-           data=excluded.data
-         WHERE results.format <> excluded.format`,
-        [dv, format, bytes.byteLength, checksum, now, now, JSON.stringify(meta), file, file ? null : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)],
-      )
-      .then((changes) => changes > 0)
-      .finally(() => {
-        if (this.pending.get(dv)?.entry === entry) this.pending.delete(dv);
-      });
+    if (!file) this.recent.set(dv, { entry, bytes });
+    const written = this.queueInsert([
+      dv,
+      format,
+      bytes.byteLength,
+      checksum,
+      now,
+      now,
+      JSON.stringify(meta),
+      file,
+      file ? null : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength),
+    ]).finally(() => {
+      if (this.pending.get(dv)?.entry === entry) this.pending.delete(dv);
+    });
     return { entry, written };
   }
 
@@ -196,7 +203,7 @@ export class ResultStore {
     checkDataVersion(dv);
     let entry: ResultEntry;
     let bytes: Uint8Array;
-    const p = this.pending.get(dv);
+    const p = this.pending.get(dv) ?? this.recent.get(dv);
     if (p) {
       entry = p.entry;
       bytes = p.bytes;
@@ -205,8 +212,9 @@ export class ResultStore {
       if (!row) return undefined;
       entry = toEntry(row);
       bytes = await this.readVerified(entry, row.data ?? null);
-      this.touch(dv);
+      if (!entry.file) this.recent.set(dv, { entry, bytes });
     }
+    this.touch(dv);
     const impl = await getFormat(entry.format);
     try {
       return { value: await impl.decode(bytes, entry.meta, ctx), entry };
@@ -249,19 +257,73 @@ export class ResultStore {
     });
   }
 
-  private touched = new Set<string>();
+  private inserts: Array<{ row: unknown[]; resolve: (written: boolean) => void; reject: (e: Error) => void }> = [];
+  private insertBytes = 0;
+  private insertsQueued = false;
 
-  /** Records last-used times (for eviction) in one background statement per batch; never fails a read. */
+  /**
+   * Rows are inserted many per statement (one multi-row upsert per batch instead of a statement per
+   * result): a cold run of 1,000 nodes commits its results in a single round trip. `RETURNING` tells
+   * which rows were written, since an equal result in the same format is left as it is.
+   */
+  private queueInsert(row: unknown[]): Promise<boolean> {
+    return new Promise((resolve, reject) => {
+      this.inserts.push({ row, resolve, reject });
+      this.insertBytes += (row[8] as Buffer | null)?.byteLength ?? 0;
+      if (this.inserts.length >= 1_000 || this.insertBytes > 16 * 1024 * 1024) void this.writeInserts();
+      else if (!this.insertsQueued) {
+        this.insertsQueued = true;
+        setTimeout(() => void this.writeInserts(), 25);
+      }
+    });
+  }
+
+  private async writeInserts(): Promise<void> {
+    this.insertsQueued = false;
+    const batch = this.inserts;
+    this.inserts = [];
+    this.insertBytes = 0;
+    if (batch.length === 0) return;
+    // Last write wins within a batch too.
+    const byDv = new Map(batch.map((b) => [b.row[0] as string, b]));
+    const rows = [...byDv.values()];
+    const sql = `INSERT INTO results (${COLUMNS}, data) VALUES ${rows.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}
+      ON CONFLICT(dv) DO UPDATE SET format=excluded.format, byte_size=excluded.byte_size, checksum=excluded.checksum,
+        created_at=excluded.created_at, last_used_at=excluded.last_used_at, meta=excluded.meta, file=excluded.file,
+        data=excluded.data
+      WHERE results.format <> excluded.format
+      RETURNING dv`;
+    try {
+      const changed = new Set((await this.writer.writeAll<{ dv: string }>(sql, rows.flatMap((r) => r.row))).map((r) => r.dv));
+      for (const b of batch) b.resolve(changed.has(b.row[0] as string) && byDv.get(b.row[0] as string) === b);
+    } catch (err) {
+      for (const b of batch) b.reject(err as Error);
+    }
+  }
+
+  private touched = new Set<string>();
+  private touchTimer: NodeJS.Timeout | undefined;
+
+  /**
+   * Records last-used times (for eviction), coalesced into one background statement per second (and at
+   * flush/close), so reads never wait on it; it never fails a read.
+   */
   private touch(dv: string): void {
     this.touched.add(dv);
-    if (this.touched.size > 1) return;
-    setImmediate(() => {
-      const dvs = [...this.touched];
-      this.touched = new Set();
-      this.db
-        .write('UPDATE results SET last_used_at = ? WHERE dv IN (SELECT value FROM json_each(?))', [Date.now(), JSON.stringify(dvs)])
-        .catch(() => undefined);
-    });
+    if (this.touchTimer) return;
+    this.touchTimer = setTimeout(() => void this.writeTouched(), 1_000);
+    this.touchTimer.unref();
+  }
+
+  private writeTouched(): Promise<unknown> {
+    if (this.touchTimer) clearTimeout(this.touchTimer);
+    this.touchTimer = undefined;
+    if (this.touched.size === 0) return Promise.resolve();
+    const dvs = [...this.touched];
+    this.touched = new Set();
+    return this.writer
+      .write('UPDATE results SET last_used_at = ? WHERE dv IN (SELECT value FROM json_each(?))', [Date.now(), JSON.stringify(dvs)])
+      .catch(() => undefined);
   }
 
   /** The stored bytes after checking them against the checksum. */
@@ -288,14 +350,15 @@ export class ResultStore {
   async delete(dv: string): Promise<void> {
     const entry = await this.entry(dv);
     this.pending.delete(dv);
+    this.recent.delete(dv);
     // Row first: once it is gone the result no longer exists, even if removing the file fails.
-    await this.db.write('DELETE FROM results WHERE dv = ?', [dv]);
+    await this.writer.write('DELETE FROM results WHERE dv = ?', [dv]);
     if (entry?.file) await rm(join(this.dir, entry.file), { force: true });
   }
 
   /** Every stored result, oldest first. */
   async *list(): AsyncGenerator<ResultEntry> {
-    await this.db.flush();
+    await this.flush();
     let after = '';
     for (;;) {
       const rows = await this.db.all<Row>(`SELECT ${COLUMNS} FROM results WHERE dv > ? ORDER BY dv LIMIT 1000`, [after]);
@@ -306,17 +369,22 @@ export class ResultStore {
   }
 
   /** Commits every pending write. */
-  flush(): Promise<void> {
-    return this.db.flush();
+  async flush(): Promise<void> {
+    const inserted = this.writeInserts();
+    void this.writeTouched();
+    await this.writer.flush();
+    await inserted;
   }
 
   async clear(): Promise<void> {
     this.pending.clear();
-    await this.db.write('DELETE FROM results', []);
+    this.recent.clear();
+    await this.writer.write('DELETE FROM results', []);
     await rm(join(this.dir, 'blobs'), { recursive: true, force: true });
   }
 
   async close(): Promise<void> {
-    await this.db.close();
+    await this.flush();
+    await Promise.all([this.db.close(), this.writer.close()]);
   }
 }

@@ -47,6 +47,16 @@ export class SqliteDb {
     });
   }
 
+  /**
+   * Runs one write statement that returns rows (`… RETURNING`), in its own transaction, after the
+   * queued writes. Used for multi-row upserts that need to know which rows changed.
+   */
+  async writeAll<T>(sql: string, params: unknown[]): Promise<T[]> {
+    await this.flush();
+    while (this.flushing) await this.flushing;
+    return this.all<T>(sql, params);
+  }
+
   /** Commits every queued write. */
   async flush(): Promise<void> {
     while (this.flushing) await this.flushing;
