@@ -20,21 +20,25 @@ export interface Context {
   withCache<T>(fn: (cache: Cache) => Promise<T>): Promise<T>;
 }
 
+/** Opens the cache the global options name; reading commands must not create an empty cache where the user mistyped a path. */
+export async function openExistingCache(options: GlobalOptions): Promise<Cache> {
+  const path = resolve(options.path);
+  if (!options.metadataStore && !existsSync(path)) {
+    throw new DagcacheError(`no dagcache cache at ${path} (pass --path to point at one)`);
+  }
+  return openCache({
+    path,
+    ...(options.metadataStore ? { metadataStore: options.metadataStore } : {}),
+    ...(options.resultDir ? { resultDir: options.resultDir } : {}),
+  });
+}
+
 export function makeContext(options: GlobalOptions): Context {
   return {
     options,
     output: makeOutput(options),
     async withCache(fn) {
-      const path = resolve(options.path);
-      // Reading commands must not create an empty cache where the user mistyped a path.
-      if (!options.metadataStore && !existsSync(path)) {
-        throw new DagcacheError(`no dagcache cache at ${path} (pass --path to point at one)`);
-      }
-      const cache = await openCache({
-        path,
-        ...(options.metadataStore ? { metadataStore: options.metadataStore } : {}),
-        ...(options.resultDir ? { resultDir: options.resultDir } : {}),
-      });
+      const cache = await openExistingCache(options);
       try {
         return await fn(cache);
       } finally {

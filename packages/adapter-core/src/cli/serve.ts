@@ -1,10 +1,8 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
-import { existsSync } from 'node:fs';
-import { openCache } from '../cache/cache.js';
 import { DagcacheError } from '../errors.js';
-import type { Context } from './context.js';
+import { openExistingCache, type Context } from './context.js';
 
 /**
  * `dagcache serve`: the viewer's run browser on 127.0.0.1 only (run records name files, commands and
@@ -14,14 +12,7 @@ import type { Context } from './context.js';
 export async function serve(ctx: Context, port: number): Promise<void> {
   const { options, output } = ctx;
   const path = resolve(options.path);
-  if (!options.metadataStore && !existsSync(path)) {
-    throw new DagcacheError(`no dagcache cache at ${path} (pass --path to point at one)`);
-  }
-  const cache = await openCache({
-    path,
-    ...(options.metadataStore ? { metadataStore: options.metadataStore } : {}),
-    ...(options.resultDir ? { resultDir: options.resultDir } : {}),
-  });
+  const cache = await openExistingCache(options);
   const { createViewerHandler } = await import('@dagcache/viewer');
   const server = createServer(createViewerHandler(cache, { title: `dagcache · ${path}` }));
   try {
