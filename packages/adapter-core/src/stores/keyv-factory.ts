@@ -4,7 +4,10 @@ import Keyv from 'keyv';
 import { ConfigError } from '../errors.js';
 
 /** Makes one Keyv per namespace; dagcache keeps keys, run records and run summaries apart so listing runs never scans keys. */
-export type KeyvFactory = (namespace: string) => Keyv;
+export type KeyvFactory = ((namespace: string) => Keyv) & {
+  /** Set for the SQLite store: the database file, which core also reads directly on hot paths. */
+  sqliteFile?: string;
+};
 
 /** A metadata store option: a URL (`sqlite://`, `postgres://`, `postgresql://`, `redis://`, `rediss://`) or a factory. */
 export type MetadataStoreOption = string | KeyvFactory;
@@ -30,7 +33,7 @@ export async function keyvFactoryFor(option: MetadataStoreOption | undefined, de
       await (first as any).query('PRAGMA journal_mode=WAL');
       await (first as any).query('PRAGMA synchronous=NORMAL');
       let reuse: any = first;
-      return (namespace) => {
+      const factory: KeyvFactory = (namespace) => {
         let store = reuse;
         if (!store) {
           store = new KeyvSqlite({ uri: `sqlite://${file}`, busyTimeout: 15_000, iterationLimit: 500 } as any);
@@ -41,6 +44,8 @@ export async function keyvFactoryFor(option: MetadataStoreOption | undefined, de
         (store as any).opts.iterationLimit = 500;
         return new Keyv({ store, namespace, useKeyPrefix: true });
       };
+      factory.sqliteFile = file;
+      return factory;
     }
     case 'postgres://':
     case 'postgresql://': {

@@ -3,7 +3,9 @@ import type { CacheKeyParts, NodeStatus, RunRecord } from '../cache/types.js';
 import type { CachingEvent } from '../events/caching-event.js';
 import type { FormatName } from '../formats/result-format.js';
 import type { KeyvFactory } from './keyv-factory.js';
+import { KeyvBatchWriter } from './keyv-batch-writer.js';
 import { Lru } from './lru.js';
+import { SqliteDb } from './sqlite-db.js';
 
 /** What the metadata store keeps per cache key. */
 export interface MetadataEntry {
@@ -46,11 +48,24 @@ export class MetadataStore {
   private readonly runs: Keyv;
   private readonly summaries: Keyv;
 
+  /** A direct read connection on the SQLite store, for the one query every hit makes (prepared once). */
+  private readonly sqliteFile: string | undefined;
+  private reader: Promise<SqliteDb> | undefined;
+
+  private readonly keyWrites: KeyvBatchWriter;
+  private readonly runWrites: KeyvBatchWriter;
+  private readonly summaryWrites: KeyvBatchWriter;
+
   constructor(factory: KeyvFactory) {
+    this.sqliteFile = factory.sqliteFile;
     this.keys = factory('dagcache-keys');
     this.keysWriter = factory('dagcache-keys');
     this.runs = factory('dagcache-runs');
     this.summaries = factory('dagcache-summaries');
+    this.keyWrites = new KeyvBatchWriter(this.keysWriter, 25);
+    // Run records from many concurrent runs (Nx batch mode, a Temporal worker) commit together.
+    this.runWrites = new KeyvBatchWriter(this.runs, 0);
+    this.summaryWrites = new KeyvBatchWriter(this.summaries, 0);
   }
 
   /** Entries this process read or wrote lately. Safe to serve: an entry only ever maps a key to a result
@@ -60,9 +75,22 @@ export class MetadataStore {
   async get(cacheKey: string): Promise<MetadataEntry | undefined> {
     const known = (this.pendingValues.get(cacheKey) as MetadataEntry | undefined) ?? this.recent.get(cacheKey);
     if (known) return known;
-    const entry = (await this.keys.get<MetadataEntry>(cacheKey)) ?? undefined;
+    const entry = this.sqliteFile ? await this.readDirect(cacheKey) : ((await this.keys.get<MetadataEntry>(cacheKey)) ?? undefined);
     if (entry) this.recent.set(cacheKey, entry);
     return entry;
+  }
+
+  /** Reads one key from the SQLite table Keyv writes (same key prefix, same stored form). */
+  private async readDirect(cacheKey: string): Promise<MetadataEntry | undefined> {
+    this.reader ??= SqliteDb.open(this.sqliteFile!);
+    const table = (this.keys.store as { opts?: { table?: string } }).opts?.table ?? 'keyv';
+    const rows = await (await this.reader).allPrepared<{ value: string }>(`SELECT value FROM ${table} WHERE key = ?`, [
+      this.keys._getKeyPrefix(cacheKey),
+    ]);
+    const raw = rows[0]?.value;
+    if (raw === undefined) return undefined;
+    if (!raw.includes(':base64:')) return (JSON.parse(raw) as { value?: MetadataEntry }).value;
+    return ((await this.keys.deserializeData<MetadataEntry>(raw))?.value as MetadataEntry | undefined) ?? undefined;
   }
 
   /**
@@ -73,81 +101,29 @@ export class MetadataStore {
     this.recent.set(cacheKey, entry);
   }
 
-  private queue: Array<{ key: string; value: unknown }> = [];
-  /** Queued writes by key, so readers in this process see them before they commit. */
+  /** Queued key writes, so readers in this process see them before they commit. */
   private readonly pendingValues = new Map<string, unknown>();
-  private queued: Promise<void> | undefined;
-  private release: (() => void) | undefined;
-  private chain: Promise<void> = Promise.resolve();
 
   /**
-   * Records a cache key's data version. Writes are batched — committed together (in one transaction on
-   * SQLite) when 500 are queued or 25 ms after the first — which is what makes a cold run cheap per
+   * Records a cache key's data version. Writes are batched — committed together (one multi-row upsert on
+   * SQLite) when 1,000 are queued or 25 ms after the first — which is what makes a cold run cheap per
    * node. Readers in this process see queued writes at once. Resolves once committed.
    */
   set(cacheKey: string, entry: MetadataEntry): Promise<void> {
     const latest: LatestEntry = { cacheKey, dataVersion: entry.dataVersion };
     const lk = latestKey(entry.nodeName, entry.taskId);
-    this.queue.push({ key: cacheKey, value: entry }, { key: lk, value: latest });
     this.pendingValues.set(cacheKey, entry);
     this.pendingValues.set(lk, latest);
-    if (!this.queued) {
-      this.queued = new Promise<void>((resolve) => {
-        this.release = resolve;
-        setTimeout(resolve, 25);
-      }).then(() => this.drain());
-    }
-    const p = this.queued;
-    if (this.queue.length >= 1_000) this.release?.();
-    return p;
-  }
-
-  private drain(): Promise<void> {
-    this.queued = undefined;
-    this.release = undefined;
-    const batch = this.queue;
-    this.queue = [];
-    // One batch at a time: a transaction must not start inside another on the same connection.
-    const p = this.chain.then(() => this.write(batch));
-    this.chain = p.catch(() => undefined);
-    return p.finally(() => {
-      for (const e of batch) if (this.pendingValues.get(e.key) === e.value) this.pendingValues.delete(e.key);
+    void this.keyWrites.set(lk, latest);
+    return this.keyWrites.set(cacheKey, entry).finally(() => {
+      if (this.pendingValues.get(cacheKey) === entry) this.pendingValues.delete(cacheKey);
+      if (this.pendingValues.get(lk) === latest) this.pendingValues.delete(lk);
     });
-  }
-
-  private async write(batch: Array<{ key: string; value: unknown }>): Promise<void> {
-    const store = this.keysWriter.store as {
-      query?: (sql: string, ...args: unknown[]) => Promise<unknown>;
-      opts?: { dialect?: string; table?: string };
-    };
-    if (store.opts?.dialect === 'sqlite' && typeof store.query === 'function') {
-      // @keyv/sqlite has no setMany: Keyv would send one statement per key. Write the batch as
-      // multi-row upserts in Keyv's own stored form (its key prefix and serializer), so any Keyv
-      // reading this table sees exactly what keyv.set would have written.
-      const last = new Map(batch.map((e) => [e.key, e.value]));
-      const rows: unknown[] = [];
-      for (const [key, value] of last) {
-        rows.push(this.keysWriter._getKeyPrefix(key), await this.keysWriter.serializeData({ value, expires: undefined } as any));
-      }
-      const table = store.opts.table ?? 'keyv';
-      for (let i = 0; i < rows.length; i += 2 * 5_000) {
-        const chunk = rows.slice(i, i + 2 * 5_000);
-        await store.query(
-          `INSERT INTO ${table} (key, value) VALUES ${Array.from({ length: chunk.length / 2 }, () => '(?, ?)').join(', ')}
-           ON CONFLICT(key) DO UPDATE SET value=excluded.value`,
-          ...chunk,
-        );
-      }
-      return;
-    }
-    await Promise.all(batch.map((e) => this.keysWriter.set(e.key, e.value)));
   }
 
   /** Waits until every queued write is committed. */
   async flush(): Promise<void> {
-    this.release?.();
-    if (this.queued) await this.queued;
-    await this.chain;
+    await Promise.all([this.keyWrites.flush(), this.runWrites.flush(), this.summaryWrites.flush()]);
   }
 
   async delete(cacheKey: string): Promise<void> {
@@ -223,7 +199,7 @@ export class MetadataStore {
     // Stored as a JSON string: Keyv's serializer walks every value with a replacer, which costs more
     // than the run itself for a 10,000-node record.
     const compact = { ...record, events: compactEvents(record) };
-    await Promise.all([this.runs.set(record.runId, JSON.stringify(compact)), this.summaries.set(record.runId, summary)]);
+    await Promise.all([this.runWrites.set(record.runId, JSON.stringify(compact)), this.summaryWrites.set(record.runId, summary)]);
   }
 
   async getRun(runId: string): Promise<RunRecord | undefined> {
@@ -235,6 +211,7 @@ export class MetadataStore {
   }
 
   async deleteRun(runId: string): Promise<void> {
+    await this.flush();
     await Promise.all([this.runs.delete(runId), this.summaries.delete(runId)]);
   }
 
@@ -251,12 +228,14 @@ export class MetadataStore {
 
   /** Removes every key entry and run record. */
   async clear(): Promise<void> {
+    await this.flush();
     this.recent.clear();
     await Promise.all([this.keys.clear(), this.runs.clear(), this.summaries.clear()]);
   }
 
   async close(): Promise<void> {
     await this.flush();
+    if (this.reader) await (await this.reader).close();
     await Promise.all([this.keys, this.keysWriter, this.runs, this.summaries].map((k) => k.disconnect?.().catch(() => undefined)));
   }
 }

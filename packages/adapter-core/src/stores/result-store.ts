@@ -99,7 +99,7 @@ export class ResultStore {
     checkDataVersion(dv);
     const p = this.pending.get(dv) ?? this.recent.get(dv);
     if (p) return p.entry;
-    const rows = await this.db.all<Row>(`SELECT ${COLUMNS} FROM results WHERE dv = ?`, [dv]);
+    const rows = await this.db.allPrepared<Row>(`SELECT ${COLUMNS} FROM results WHERE dv = ?`, [dv]);
     return rows[0] ? toEntry(rows[0]) : undefined;
   }
 
@@ -245,7 +245,7 @@ export class ResultStore {
         this.rowWaiters = new Map();
         const dvs = [...waiters.keys()];
         this.db
-          .all<Row>(`SELECT ${COLUMNS}, data FROM results WHERE dv IN (SELECT value FROM json_each(?))`, [JSON.stringify(dvs)])
+          .allPrepared<Row>(`SELECT ${COLUMNS}, data FROM results WHERE dv IN (SELECT value FROM json_each(?))`, [JSON.stringify(dvs)])
           .then((rows) => {
             const byDv = new Map(rows.map((r) => [r.dv, r]));
             for (const [d, ws] of waiters) for (const w of ws) w.resolve(byDv.get(d));
