@@ -11,7 +11,7 @@ export { groupByNode, keptAt } from './events/event-log.js';
 export * from './formats/result-format.js';
 export { getFormat, parseFormatName } from './formats/registry.js';
 export type * from './cache/types.js';
-export { openCache, Cache, validateCacheOptions } from './cache/cache.js';
+export { openCache, Cache, validateCacheOptions, CACHE_OPTION_NAMES } from './cache/cache.js';
 export { Run } from './cache/run.js';
 export { DISABLED_VERSION, UNHASHABLE_VERSION, nodeId } from './cache/markers.js';
 export { composeCacheKey } from './cache-key/cache-key.js';

@@ -20,7 +20,8 @@ import { explainMiss } from './why.js';
 
 const MAX_RUNS_IN_MEMORY = 500;
 
-const KNOWN_OPTIONS = new Set([
+/** Every option `openCache` takes (adapters that forward options use this list rather than a copy). */
+export const CACHE_OPTION_NAMES = [
   'path',
   'metadataStore',
   'resultDir',
@@ -37,7 +38,9 @@ const KNOWN_OPTIONS = new Set([
   'defaultBehavior',
   'defaultLoaderBehavior',
   'defaultSaverBehavior',
-]);
+] as const satisfies readonly (keyof CacheOptions)[];
+
+const KNOWN_OPTIONS: ReadonlySet<string> = new Set(CACHE_OPTION_NAMES);
 
 /** Validates options once, before anything runs; every problem is a `ConfigError` naming the option. */
 export function validateCacheOptions(options: CacheOptions, knownNames?: ReadonlySet<string>): void {

@@ -1,25 +1,17 @@
-import { ConfigError, openCache } from '@dagcache/core';
+import { CACHE_OPTION_NAMES, ConfigError, openCache } from '@dagcache/core';
 import type { PayloadConverter } from '@temporalio/common';
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { ActivityResultFormat, CachingInterceptorOptions, DagcacheCache } from '../options.js';
 import { RunRegistry } from '../runs/run-registry.js';
 
-/** Core's own options (forwarded to `openCache`), which cannot apply to a cache someone else opened. */
-const CACHE_OPTION_KEYS = [
-  'path',
-  'metadataStore',
-  'resultDir',
-  'formatOptions',
-  'logToFile',
-  'fileDir',
-  'default',
-  'recompute',
-  'disable',
-  'ignore',
-  'defaultBehavior',
-  'defaultLoaderBehavior',
-  'defaultSaverBehavior',
-] as const;
+/**
+ * Core's own options (forwarded to `openCache`), which cannot apply to a cache someone else opened.
+ * `formats`, `unhashable` and `defaultFormat` are the interceptor's own (applied per activity call).
+ */
+const INTERCEPTOR_OWN = new Set(['formats', 'unhashable', 'defaultFormat']);
+const CACHE_OPTION_KEYS = CACHE_OPTION_NAMES.filter((k) => !INTERCEPTOR_OWN.has(k)) as Array<
+  Exclude<(typeof CACHE_OPTION_NAMES)[number], 'formats' | 'unhashable' | 'defaultFormat'>
+>;
 
 /**
  * Reports a cache write that failed in the background. A failed write costs a future hit, never an
