@@ -1,21 +1,15 @@
 // The viewer against real run records: a direct-API pipeline with every outcome, rendered by
 // `dagcache view` and opened from disk in Chromium.
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
+// The viewer's own browser harness (system Chromium, fresh profile, console and network capture).
+import { ARTIFACTS, chromiumAvailable, close, launch, openUrl, screenshot } from '../../../viewer/test/browser.js';
 import { Builder, node } from '../../src/index.js';
 import { tempDir } from '../support/tmp.js';
 import { cli } from './support.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARTIFACTS = fileURLToPath(new URL('../../../../test-artifacts/viewer/', import.meta.url));
-const available = existsSync(CHROMIUM);
-if (!available && process.env.CI)
-  throw new Error(`CLI view tests need Chromium at ${CHROMIUM} (set CHROMIUM_PATH)`);
-if (!available) console.warn(`skipping the CLI view browser test: no Chromium at ${CHROMIUM}`);
+const available = chromiumAvailable();
 
 function build(path: string, version: number) {
   return new Builder()
@@ -59,29 +53,9 @@ describe.skipIf(!available)('dagcache view on a real run, in Chromium', () => {
     const r = cli(['--path', path, 'view', runId, '-o', out]);
     expect(r.code).toBe(0);
 
-    const profile = mkdtempSync(join(tmpdir(), 'dagcache-cli-chromium-'));
-    const context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-      viewport: { width: 1440, height: 900 },
-    });
+    const session = await launch();
     try {
-      const page = await context.newPage();
-      const errors: string[] = [];
-      page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-      page.on('pageerror', (e) => errors.push(e.message));
-      await page.goto(`file://${out}`);
-      await page.waitForSelector('[data-testid="graph"]');
+      const { page, errors, network } = await openUrl(session, `file://${out}`);
       const ids = Object.keys(record.nodes);
       await expect.poll(() => page.locator('[data-node]').count()).toBe(ids.length);
       for (const [id, n] of Object.entries(record.nodes)) {
@@ -108,11 +82,11 @@ describe.skipIf(!available)('dagcache view on a real run, in Chromium', () => {
       );
       // viewRun compares with the previous run: clean changed its key.
       expect(await page.locator('[data-node="clean"]').getAttribute('data-change')).toContain('key');
-      await page.screenshot({ path: join(ARTIFACTS, 'cli-real-run.png') });
+      await screenshot(page, 'cli-real-run');
       expect(errors).toEqual([]);
+      expect(network).toEqual([]);
     } finally {
-      await context.close();
-      rmSync(profile, { recursive: true, force: true });
+      await close(session);
     }
   });
 });
