@@ -8,20 +8,9 @@ import { writeFileAtomic } from './atomic-write.js';
 import { Lru } from './lru.js';
 import { SqliteDb } from './sqlite-db.js';
 
-/** What the result store knows about each stored result. */
-export interface ResultEntry {
-  dataVersion: string;
-  format: FormatName;
-  /** File holding the bytes (relative to the store folder), or null when they are kept in the index. */
-  file: string | null;
-  byteSize: number;
-  /** SHA-256 of the bytes, hex. Checked on every read. */
-  checksum: string;
-  createdAt: number;
-  lastUsedAt: number;
-  /** Format metadata needed to decode (e.g. records vs Arrow, CSV schema). */
-  meta: Record<string, string>;
-}
+import type { ResultEntry } from './result-backend.js';
+
+export type { ResultEntry } from './result-backend.js';
 
 interface Row {
   dv: string;
