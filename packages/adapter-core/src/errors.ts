@@ -49,3 +49,25 @@ export class NodeExecutionError extends DagcacheError {
     );
   }
 }
+
+/** An encoded result over the cache's `maxResultBytes`: refused before anything is written. */
+export class ResultTooLargeError extends DagcacheError {
+  override readonly name = 'ResultTooLargeError';
+  constructor(
+    readonly nodeName: string,
+    readonly byteSize: number,
+    readonly limit: number,
+  ) {
+    super(
+      `result of node "${nodeName}" is ${byteSize} bytes encoded, over maxResultBytes (${limit}); raise maxResultBytes or give the node behavior "disable"`,
+    );
+  }
+}
+
+/**
+ * A store (metadata, results or leases) that cannot be reached when the cache opens. Raised within
+ * `connectTimeoutMs`, never a hang; with `onStoreUnavailable: 'disable'` the cache runs uncached instead.
+ */
+export class StoreUnavailableError extends DagcacheError {
+  override readonly name = 'StoreUnavailableError';
+}

@@ -111,12 +111,7 @@ export async function collectGarbage(target: MaintenanceTarget, options: GcOptio
   const liveRuns = new Set(runs.map((r) => r.runId).filter((id) => !deadRuns.includes(id)));
   const files =
     (await sweepLogs(join(target.path, 'logs'), liveRuns, now - grace, dry)) +
-    (await sweepBlobs(
-      target.resultStore.dir,
-      new Set(results.map((r) => r.file).filter((f): f is string => !!f)),
-      now - grace,
-      dry,
-    ));
+    (await target.resultStore.sweep(now - grace, dry));
 
   const remainingResults = results.filter((r) => !drop.has(r.dataVersion));
   return {
@@ -148,29 +143,6 @@ async function sweepLogs(
     if ((await stat(file)).mtimeMs >= cutoff) continue;
     if (!dry) await rm(file, { force: true });
     removed++;
-  }
-  return removed;
-}
-
-/** Removes files under `<results>/blobs` that no index row names: temp files of interrupted writes. */
-async function sweepBlobs(
-  dir: string,
-  known: ReadonlySet<string>,
-  cutoff: number,
-  dry: boolean,
-): Promise<number> {
-  let removed = 0;
-  const blobs = join(dir, 'blobs');
-  for (const shard of await readdir(blobs).catch(() => [] as string[])) {
-    for (const name of await readdir(join(blobs, shard)).catch(() => [] as string[])) {
-      const rel = join('blobs', shard, name);
-      if (known.has(rel)) continue;
-      const file = join(dir, rel);
-      const info = await stat(file).catch(() => undefined);
-      if (!info?.isFile() || info.mtimeMs >= cutoff) continue;
-      if (!dry) await rm(file, { force: true });
-      removed++;
-    }
   }
   return removed;
 }

@@ -1,98 +1,109 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rm } from 'node:fs/promises';
-import { join } from 'node:path';
-import { CorruptResultError, DagcacheError } from '../errors.js';
+import { CorruptResultError, DagcacheError, ResultTooLargeError } from '../errors.js';
 import { getFormat } from '../formats/registry.js';
 import type { FormatContext, FormatName } from '../formats/result-format.js';
-import { writeFileAtomic } from './atomic-write.js';
 import { Lru } from './lru.js';
-import { SqliteDb } from './sqlite-db.js';
-
-import type { ResultEntry } from './result-backend.js';
+import type { ResultBackend, ResultEntry } from './result-backend.js';
+import { SqliteFileBackend } from './result-backends/sqlite-file-backend.js';
+import type { Signer } from './signer.js';
 
 export type { ResultEntry } from './result-backend.js';
 
-interface Row {
-  dv: string;
-  format: string;
-  byte_size: number;
-  checksum: string;
-  created_at: number;
-  last_used_at: number;
-  meta: string;
-  file: string | null;
-  data?: Buffer | null;
-}
-
-/** Results up to this size live inside the index database: one row instead of several file operations. */
+/** Results up to this size live inside the default index database. */
 export const INLINE_MAX_BYTES = 256 * 1024;
 
 const DV = /^[A-Za-z0-9_-]{16,128}$/;
-const COLUMNS = 'dv, format, byte_size, checksum, created_at, last_used_at, meta, file';
+/** Hashing is fed in slices: one update of 2 GiB+ is more than some OpenSSL builds take at once. */
+const HASH_SLICE = 256 * 1024 * 1024;
 
 function checkDataVersion(dv: string): void {
   if (!DV.test(dv)) throw new DagcacheError(`result store: invalid data version ${JSON.stringify(dv)}`);
 }
 
-const toEntry = (r: Row): ResultEntry => ({
-  dataVersion: r.dv,
-  format: r.format as FormatName,
-  file: r.file,
-  byteSize: r.byte_size,
-  checksum: r.checksum,
-  createdAt: r.created_at,
-  lastUsedAt: r.last_used_at,
-  meta: JSON.parse(r.meta) as Record<string, string>,
+function sha256Hex(bytes: Uint8Array): string {
+  const h = createHash('sha256');
+  for (let at = 0; at < bytes.byteLength; at += HASH_SLICE)
+    h.update(bytes.subarray(at, Math.min(at + HASH_SLICE, bytes.byteLength)));
+  return h.digest('hex');
+}
+
+/** What a result signature covers: everything that decides which bytes are served and how they decode. */
+const signedPart = (e: ResultEntry) => ({
+  format: e.format,
+  byteSize: e.byteSize,
+  checksum: e.checksum,
+  meta: e.meta,
 });
+
+/** Options of the result store. */
+export interface ResultStoreOptions {
+  /** Signs entries on write and rejects unsigned or tampered ones on read. */
+  signer?: Signer | undefined;
+  /** Encoded results larger than this are refused with `ResultTooLargeError`. */
+  maxResultBytes?: number | undefined;
+}
 
 /**
  * Content-addressed result store: data version → bytes in a format, so equal results are stored once.
- * An SQLite index (`<dir>/index.sqlite`) knows every result — format, size, checksum, created and
- * last-used times — so size accounting and eviction cover every format. Small results are stored in
- * the index itself; large ones as files written atomically (temp + rename) before their row commits, so
- * a row never points at a partial file. Reads verify the checksum: a bad entry is reported, never served.
+ * A backend persists entries and bytes (SQLite index + files by default; Postgres or Redis when there
+ * is no shared disk); this class encodes, checksums, signs, batches writes and keeps recently used
+ * small results in memory. Reads verify the checksum (and the signature when signing is on): a bad
+ * entry is reported, never served.
  *
  * @example
  * ```ts
  * const store = await ResultStore.open('.dagcache/results');
- * await store.set(dv, { a: 1 }, 'json', { nodeName: 'n', fileDir: '/tmp' }).then((r) => r.done);
+ * await store.set(dv, { a: 1 }, 'json', { nodeName: 'n', fileDir: '/tmp' }).then((r) => r.written);
  * (await store.get(dv, { nodeName: 'n', fileDir: '/tmp' }))?.value; // { a: 1 }
  * ```
  */
 export class ResultStore {
   /** Small results read or written lately, already verified: repeated hits in a process skip the index. */
-  private readonly recent = new Lru<string, { entry: ResultEntry; bytes: Uint8Array }>(10_000, 64 * 1024 * 1024, (v) => v.bytes.byteLength);
+  private readonly recent = new Lru<string, { entry: ResultEntry; bytes: Uint8Array }>(
+    10_000,
+    64 * 1024 * 1024,
+    (v) => v.bytes.byteLength,
+  );
   /** Written but not yet committed: readers in this process see them at once. */
   private readonly pending = new Map<string, { entry: ResultEntry; bytes: Uint8Array }>();
+  private readonly signer: Signer | undefined;
+  private readonly maxResultBytes: number | undefined;
 
-  private constructor(
-    readonly dir: string,
-    /** Reads. */
-    private readonly db: SqliteDb,
-    /** Writes, on their own connection: in WAL mode reads never wait behind a write transaction. */
-    private readonly writer: SqliteDb,
-  ) {}
-
-  static async open(dir: string): Promise<ResultStore> {
-    await mkdir(dir, { recursive: true });
-    const writer = await SqliteDb.open(join(dir, 'index.sqlite'));
-    await writer.run(`CREATE TABLE IF NOT EXISTS results (
-      dv TEXT PRIMARY KEY, format TEXT NOT NULL, byte_size INTEGER NOT NULL, checksum TEXT NOT NULL,
-      created_at INTEGER NOT NULL, last_used_at INTEGER NOT NULL, meta TEXT NOT NULL, file TEXT, data BLOB)`);
-    const db = await SqliteDb.open(join(dir, 'index.sqlite'));
-    return new ResultStore(dir, db, writer);
+  constructor(
+    readonly backend: ResultBackend,
+    options: ResultStoreOptions = {},
+  ) {
+    this.signer = options.signer;
+    this.maxResultBytes = options.maxResultBytes;
   }
 
-  /** The entry for a data version, or undefined when there is none. */
+  /** Opens the default store: SQLite index plus files in `dir`. */
+  static async open(dir: string, options: ResultStoreOptions = {}): Promise<ResultStore> {
+    return new ResultStore(await SqliteFileBackend.open(dir), options);
+  }
+
+  /** Where results live, for messages. */
+  get location(): string {
+    return this.backend.location;
+  }
+
+  /** Whether an entry may be served: always without signing; with it, only when its signature matches. */
+  trusted(entry: ResultEntry): boolean {
+    return (
+      !this.signer || this.signer.verify('result', entry.dataVersion, signedPart(entry), entry.signature)
+    );
+  }
+
+  /** The entry for a data version, or undefined when there is none (or it is not trusted). */
   async entry(dv: string): Promise<ResultEntry | undefined> {
     checkDataVersion(dv);
     const p = this.pending.get(dv) ?? this.recent.get(dv);
     if (p) return p.entry;
-    const rows = await this.db.allPrepared<Row>(`SELECT ${COLUMNS} FROM results WHERE dv = ?`, [dv]);
-    return rows[0] ? toEntry(rows[0]) : undefined;
+    const e = (await this.backend.entries([dv])).get(dv);
+    return e && this.trusted(e) ? e : undefined;
   }
 
-  /** Entries of many data versions in one query (a warm run checks all its hits at once). */
+  /** Trusted entries of many data versions in one query (a warm run checks all its hits at once). */
   async entries(dvs: readonly string[]): Promise<Map<string, ResultEntry>> {
     const out = new Map<string, ResultEntry>();
     const ask: string[] = [];
@@ -102,12 +113,8 @@ export class ResultStore {
       if (p) out.set(dv, p.entry);
       else ask.push(dv);
     }
-    for (let i = 0; i < ask.length; i += 5_000) {
-      const rows = await this.db.all<Row>(`SELECT ${COLUMNS} FROM results WHERE dv IN (SELECT value FROM json_each(?))`, [
-        JSON.stringify(ask.slice(i, i + 5_000)),
-      ]);
-      for (const r of rows) out.set(r.dv, toEntry(r));
-    }
+    if (ask.length)
+      for (const [dv, e] of await this.backend.entries(ask)) if (this.trusted(e)) out.set(dv, e);
     return out;
   }
 
@@ -117,9 +124,9 @@ export class ResultStore {
 
   /**
    * Encodes and stores a result unless one is already stored for this data version in this format.
-   * Encoding happens first, so a value the format cannot hold fails before anything is written.
-   * Resolves once the bytes are encoded; `written` resolves, once committed, to whether this call
-   * stored them (false when an equal result was already there).
+   * Encoding happens first, so a value the format cannot hold (or one over `maxResultBytes`) fails
+   * before anything is written. Resolves once the bytes are encoded; `written` resolves, once
+   * committed, to whether this call stored them (false when an equal result was already there).
    */
   async set(
     dv: string,
@@ -129,18 +136,22 @@ export class ResultStore {
   ): Promise<{ entry: ResultEntry; written: Promise<boolean> }> {
     checkDataVersion(dv);
     const queued = this.pending.get(dv);
-    if (queued && queued.entry.format === format) return { entry: queued.entry, written: Promise.resolve(false) };
+    if (queued && queued.entry.format === format)
+      return { entry: queued.entry, written: Promise.resolve(false) };
     const impl = await getFormat(format);
     const encoded = await impl.encode(value, ctx);
-    if (encoded.bytes.byteLength > INLINE_MAX_BYTES) {
-      // Skip rewriting a large file that is already stored.
+    if (this.maxResultBytes !== undefined && encoded.bytes.byteLength > this.maxResultBytes) {
+      throw new ResultTooLargeError(ctx.nodeName, encoded.bytes.byteLength, this.maxResultBytes);
+    }
+    if (encoded.bytes.byteLength > this.backend.inlineMax) {
+      // Skip rewriting a large blob that is already stored.
       const existing = await this.entry(dv);
       if (existing && existing.format === format) return { entry: existing, written: Promise.resolve(false) };
     }
     return this.setBytes(dv, format, impl.extension, encoded.bytes, encoded.meta ?? {});
   }
 
-  /** Stores already encoded bytes. Large ones go to a file first; the row is the commit point. */
+  /** Stores already encoded bytes. Large ones go to a blob first; the entry is the commit point. */
   async setBytes(
     dv: string,
     format: FormatName,
@@ -149,12 +160,9 @@ export class ResultStore {
     meta: Record<string, string>,
   ): Promise<{ entry: ResultEntry; written: Promise<boolean> }> {
     checkDataVersion(dv);
-    const checksum = createHash('sha256').update(bytes).digest('hex');
-    let file: string | null = null;
-    if (bytes.byteLength > INLINE_MAX_BYTES) {
-      file = join('blobs', dv.slice(0, 2), `${dv}.${extension}`);
-      await writeFileAtomic(join(this.dir, file), bytes);
-    }
+    const checksum = sha256Hex(bytes);
+    const file =
+      bytes.byteLength > this.backend.inlineMax ? await this.backend.writeBlob(dv, extension, bytes) : null;
     const now = Date.now();
     const entry: ResultEntry = {
       dataVersion: dv,
@@ -166,19 +174,13 @@ export class ResultStore {
       lastUsedAt: now,
       meta,
     };
-    this.pending.set(dv, { entry, bytes });
-    if (!file) this.recent.set(dv, { entry, bytes });
-    const written = this.queueInsert([
-      dv,
-      format,
-      bytes.byteLength,
-      checksum,
-      now,
-      now,
-      JSON.stringify(meta),
-      file,
-      file ? null : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength),
-    ]).finally(() => {
+    if (this.signer) entry.signature = this.signer.sign('result', dv, signedPart(entry));
+    // A large result is not kept for readers in this process: holding it would double its memory.
+    if (!file) {
+      this.pending.set(dv, { entry, bytes });
+      this.recent.set(dv, { entry, bytes });
+    }
+    const written = this.queuePut(entry, file ? undefined : bytes).finally(() => {
       if (this.pending.get(dv)?.entry === entry) this.pending.delete(dv);
     });
     return { entry, written };
@@ -186,7 +188,8 @@ export class ResultStore {
 
   /**
    * Reads, verifies and decodes a result. Resolves `undefined` when nothing is stored; throws
-   * `CorruptResultError` when the bytes are missing, do not match their checksum, or cannot be decoded.
+   * `CorruptResultError` when the bytes are missing, do not match their checksum or signature, or
+   * cannot be decoded.
    */
   async get(dv: string, ctx: FormatContext): Promise<{ value: unknown; entry: ResultEntry } | undefined> {
     checkDataVersion(dv);
@@ -199,8 +202,8 @@ export class ResultStore {
     } else {
       const row = await this.fetchRow(dv);
       if (!row) return undefined;
-      entry = toEntry(row);
-      bytes = await this.readVerified(entry, row.data ?? null);
+      entry = row.entry;
+      bytes = await this.readVerified(entry, row.bytes);
       if (!entry.file) this.recent.set(dv, { entry, bytes });
     }
     this.touch(dv);
@@ -214,14 +217,20 @@ export class ResultStore {
     }
   }
 
-  private rowWaiters = new Map<string, Array<{ resolve: (row: Row | undefined) => void; reject: (e: Error) => void }>>();
+  private rowWaiters = new Map<
+    string,
+    Array<{
+      resolve: (row: { entry: ResultEntry; bytes?: Uint8Array } | undefined) => void;
+      reject: (e: Error) => void;
+    }>
+  >();
   private rowsScheduled = false;
 
   /**
-   * Reads a row with its bytes. Reads asked for in the same tick share one query (a run that needs
-   * 1,000 final results reads them in one round trip, not 1,000).
+   * Reads an entry with its inline bytes. Reads asked for in the same tick share one query (a run that
+   * needs 1,000 final results reads them in one round trip, not 1,000).
    */
-  private fetchRow(dv: string): Promise<Row | undefined> {
+  private fetchRow(dv: string): Promise<{ entry: ResultEntry; bytes?: Uint8Array } | undefined> {
     return new Promise((resolve, reject) => {
       const list = this.rowWaiters.get(dv);
       if (list) list.push({ resolve, reject });
@@ -232,12 +241,10 @@ export class ResultStore {
         this.rowsScheduled = false;
         const waiters = this.rowWaiters;
         this.rowWaiters = new Map();
-        const dvs = [...waiters.keys()];
-        this.db
-          .allPrepared<Row>(`SELECT ${COLUMNS}, data FROM results WHERE dv IN (SELECT value FROM json_each(?))`, [JSON.stringify(dvs)])
+        this.backend
+          .fetch([...waiters.keys()])
           .then((rows) => {
-            const byDv = new Map(rows.map((r) => [r.dv, r]));
-            for (const [d, ws] of waiters) for (const w of ws) w.resolve(byDv.get(d));
+            for (const [d, ws] of waiters) for (const w of ws) w.resolve(rows.get(d));
           })
           .catch((err: Error) => {
             for (const ws of waiters.values()) for (const w of ws) w.reject(err);
@@ -246,45 +253,45 @@ export class ResultStore {
     });
   }
 
-  private inserts: Array<{ row: unknown[]; resolve: (written: boolean) => void; reject: (e: Error) => void }> = [];
-  private insertBytes = 0;
-  private insertsQueued = false;
+  private puts: Array<{
+    entry: ResultEntry;
+    bytes: Uint8Array | undefined;
+    resolve: (written: boolean) => void;
+    reject: (e: Error) => void;
+  }> = [];
+  private putBytes = 0;
+  private putsQueued = false;
 
   /**
-   * Rows are inserted many per statement (one multi-row upsert per batch instead of a statement per
-   * result): a cold run of 1,000 nodes commits its results in a single round trip. `RETURNING` tells
-   * which rows were written, since an equal result in the same format is left as it is.
+   * Entries are written many per statement (one multi-row upsert per batch instead of a statement per
+   * result): a cold run of 1,000 nodes commits its results in a single round trip.
    */
-  private queueInsert(row: unknown[]): Promise<boolean> {
+  private queuePut(entry: ResultEntry, bytes: Uint8Array | undefined): Promise<boolean> {
     return new Promise((resolve, reject) => {
-      this.inserts.push({ row, resolve, reject });
-      this.insertBytes += (row[8] as Buffer | null)?.byteLength ?? 0;
-      if (this.inserts.length >= 1_000 || this.insertBytes > 16 * 1024 * 1024) void this.writeInserts();
-      else if (!this.insertsQueued) {
-        this.insertsQueued = true;
-        setTimeout(() => void this.writeInserts(), 25);
+      this.puts.push({ entry, bytes, resolve, reject });
+      this.putBytes += bytes?.byteLength ?? 0;
+      if (this.puts.length >= 1_000 || this.putBytes > 16 * 1024 * 1024) void this.writePuts();
+      else if (!this.putsQueued) {
+        this.putsQueued = true;
+        setTimeout(() => void this.writePuts(), 25);
       }
     });
   }
 
-  private async writeInserts(): Promise<void> {
-    this.insertsQueued = false;
-    const batch = this.inserts;
-    this.inserts = [];
-    this.insertBytes = 0;
+  private async writePuts(): Promise<void> {
+    this.putsQueued = false;
+    const batch = this.puts;
+    this.puts = [];
+    this.putBytes = 0;
     if (batch.length === 0) return;
     // Last write wins within a batch too.
-    const byDv = new Map(batch.map((b) => [b.row[0] as string, b]));
-    const rows = [...byDv.values()];
-    const sql = `INSERT INTO results (${COLUMNS}, data) VALUES ${rows.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}
-      ON CONFLICT(dv) DO UPDATE SET format=excluded.format, byte_size=excluded.byte_size, checksum=excluded.checksum,
-        created_at=excluded.created_at, last_used_at=excluded.last_used_at, meta=excluded.meta, file=excluded.file,
-        data=excluded.data
-      WHERE results.format <> excluded.format
-      RETURNING dv`;
+    const last = new Map(batch.map((b) => [b.entry.dataVersion, b]));
     try {
-      const changed = new Set((await this.writer.writeAll<{ dv: string }>(sql, rows.flatMap((r) => r.row))).map((r) => r.dv));
-      for (const b of batch) b.resolve(changed.has(b.row[0] as string) && byDv.get(b.row[0] as string) === b);
+      const written = await this.backend.put(
+        [...last.values()].map((b) => (b.bytes ? { entry: b.entry, bytes: b.bytes } : { entry: b.entry })),
+      );
+      for (const b of batch)
+        b.resolve(written.has(b.entry.dataVersion) && last.get(b.entry.dataVersion) === b);
     } catch (err) {
       for (const b of batch) b.reject(err as Error);
     }
@@ -310,70 +317,77 @@ export class ResultStore {
     if (this.touched.size === 0) return Promise.resolve();
     const dvs = [...this.touched];
     this.touched = new Set();
-    return this.writer
-      .write('UPDATE results SET last_used_at = ? WHERE dv IN (SELECT value FROM json_each(?))', [Date.now(), JSON.stringify(dvs)])
-      .catch(() => undefined);
+    return this.backend.touch(dvs, Date.now()).catch(() => undefined);
   }
 
-  /** The stored bytes after checking them against the checksum. */
-  async readVerified(entry: ResultEntry, inline?: Buffer | null): Promise<Uint8Array> {
-    let bytes: Buffer | null | undefined = inline;
-    if (entry.file) {
-      try {
-        bytes = await readFile(join(this.dir, entry.file));
-      } catch {
-        throw new CorruptResultError(`result ${entry.dataVersion}: file ${entry.file} is missing`);
-      }
-    } else if (bytes === undefined) {
-      const rows = await this.db.all<{ data: Buffer | null }>('SELECT data FROM results WHERE dv = ?', [entry.dataVersion]);
-      bytes = rows[0]?.data;
+  /** The stored bytes after checking them against the signature (when signing is on) and checksum. */
+  async readVerified(entry: ResultEntry, inline?: Uint8Array): Promise<Uint8Array> {
+    if (!this.trusted(entry)) {
+      throw new CorruptResultError(
+        `result ${entry.dataVersion}: ${entry.signature ? 'signature does not match' : 'entry is not signed'} (rejected: signing is on)`,
+      );
     }
-    if (!bytes) throw new CorruptResultError(`result ${entry.dataVersion}: its bytes are missing`);
-    const sum = createHash('sha256').update(bytes).digest('hex');
-    if (sum !== entry.checksum || bytes.byteLength !== entry.byteSize) {
-      throw new CorruptResultError(`result ${entry.dataVersion}: checksum mismatch${entry.file ? ` in ${entry.file}` : ''}`);
+    const bytes = entry.file
+      ? await this.backend.readBytes(entry)
+      : (inline ?? (await this.backend.readBytes(entry)));
+    if (!bytes) {
+      throw new CorruptResultError(
+        `result ${entry.dataVersion}: ${entry.file ? `blob ${entry.file} is missing` : 'its bytes are missing'}`,
+      );
+    }
+    if (bytes.byteLength !== entry.byteSize || sha256Hex(bytes) !== entry.checksum) {
+      throw new CorruptResultError(
+        `result ${entry.dataVersion}: checksum mismatch${entry.file ? ` in ${entry.file}` : ''}`,
+      );
     }
     return bytes;
   }
 
   async delete(dv: string): Promise<void> {
-    const entry = await this.entry(dv);
     this.pending.delete(dv);
     this.recent.delete(dv);
-    // Row first: once it is gone the result no longer exists, even if removing the file fails.
-    await this.writer.write('DELETE FROM results WHERE dv = ?', [dv]);
-    if (entry?.file) await rm(join(this.dir, entry.file), { force: true });
+    await this.backend.delete([dv]);
   }
 
-  /** Every stored result, oldest first. */
+  /** Every stored result, in data-version order. */
   async *list(): AsyncGenerator<ResultEntry> {
     await this.flush();
     let after = '';
     for (;;) {
-      const rows = await this.db.all<Row>(`SELECT ${COLUMNS} FROM results WHERE dv > ? ORDER BY dv LIMIT 1000`, [after]);
-      if (rows.length === 0) return;
-      for (const r of rows) yield toEntry(r);
-      after = rows[rows.length - 1]!.dv;
+      const entries = await this.backend.list(after, 1000);
+      if (entries.length === 0) return;
+      yield* entries;
+      after = entries[entries.length - 1]!.dataVersion;
     }
+  }
+
+  /** Count and bytes of stored results. */
+  async usage(): Promise<{ count: number; bytes: number }> {
+    await this.flush();
+    return this.backend.usage();
+  }
+
+  /** Reclaims blobs no entry names that are older than `olderThan` (see `ResultBackend.sweep`). */
+  sweep(olderThan: number, dryRun = false): Promise<number> {
+    return this.backend.sweep(olderThan, dryRun);
   }
 
   /** Commits every pending write. */
   async flush(): Promise<void> {
-    const inserted = this.writeInserts();
-    void this.writeTouched();
-    await this.writer.flush();
-    await inserted;
+    const put = this.writePuts();
+    await this.writeTouched();
+    await put;
+    await (this.backend as { flush?: () => Promise<void> }).flush?.();
   }
 
   async clear(): Promise<void> {
     this.pending.clear();
     this.recent.clear();
-    await this.writer.write('DELETE FROM results', []);
-    await rm(join(this.dir, 'blobs'), { recursive: true, force: true });
+    await this.backend.clear();
   }
 
   async close(): Promise<void> {
     await this.flush();
-    await Promise.all([this.db.close(), this.writer.close()]);
+    await this.backend.close();
   }
 }

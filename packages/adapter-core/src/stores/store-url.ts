@@ -30,7 +30,8 @@ const NAMESPACE = /^[A-Za-z0-9_-]{1,40}$/;
  * ```
  */
 export function parseStoreUrl(raw: string, what: string): StoreUrl {
-  if (typeof raw !== 'string' || raw.length === 0) throw new ConfigError(`${what}: expected a store URL, got ${JSON.stringify(raw)}`);
+  if (typeof raw !== 'string' || raw.length === 0)
+    throw new ConfigError(`${what}: expected a store URL, got ${JSON.stringify(raw)}`);
   const i = raw.indexOf('://');
   const scheme = i > 0 ? raw.slice(0, i).toLowerCase() : '';
   const kind: StoreKind | undefined =
@@ -61,7 +62,9 @@ export function parseStoreUrl(raw: string, what: string): StoreUrl {
   }
   const namespace = parsed.searchParams.get('namespace') ?? 'dagcache';
   if (!NAMESPACE.test(namespace)) {
-    throw new ConfigError(`${what}: namespace ${JSON.stringify(namespace)} must be 1-40 letters, digits, "_" or "-"`);
+    throw new ConfigError(
+      `${what}: namespace ${JSON.stringify(namespace)} must be 1-40 letters, digits, "_" or "-"`,
+    );
   }
   parsed.searchParams.delete('namespace');
   return { kind, url: parsed.toString(), namespace };

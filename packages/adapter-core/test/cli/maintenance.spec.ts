@@ -48,7 +48,7 @@ describe('maintenance functions', () => {
       await cache.resultStore.setBytes(dv, 'json', 'json', new TextEncoder().encode('"orphan value"'), {});
       await cache.resultStore.flush();
       // A temp file of an interrupted write.
-      const stray = join(cache.resultStore.dir, 'blobs', 'zz', 'zzzz.pickle.123.abc.tmp');
+      const stray = join(cache.path, 'results', 'blobs', 'zz', 'zzzz.pickle.123.abc.tmp');
       mkdirSync(join(stray, '..'), { recursive: true });
       writeFileSync(stray, 'partial');
       const old = new Date(Date.now() - HOUR);
