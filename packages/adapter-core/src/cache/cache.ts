@@ -9,10 +9,13 @@ import type { CachingEvent, LogLevel } from '../events/caching-event.js';
 import { fingerprint } from '../fingerprint/index.js';
 import { parseFormatName } from '../formats/registry.js';
 import type { FormatName } from '../formats/result-format.js';
-import { keyvFactoryFor, type MetadataStoreOption } from '../stores/keyv-factory.js';
 import { MetadataStore, type RunSummary } from '../stores/metadata-store.js';
 import { ResultStore } from '../stores/result-store.js';
-import { nodeId } from './markers.js';
+import type { LeaseLock } from '../stores/locks/index.js';
+import { Signer } from '../stores/signer.js';
+import { openStores } from './open-stores.js';
+import { DEFAULT_LEASE_MS, LeaseClient } from './lease-client.js';
+import { checkRunId, nodeId, runFileName } from './markers.js';
 import { Run } from './run.js';
 import { SingleFlight } from './single-flight.js';
 import type { CacheOptions, RunOptions, RunRecord, WhyAnswer } from './types.js';
@@ -38,6 +41,17 @@ export const CACHE_OPTION_NAMES = [
   'defaultBehavior',
   'defaultLoaderBehavior',
   'defaultSaverBehavior',
+  'store',
+  'resultStore',
+  'singleFlight',
+  'ttlMs',
+  'nodeTtlMs',
+  'maxBytes',
+  'evictionGraceMs',
+  'maxResultBytes',
+  'signingKeyEnv',
+  'onStoreUnavailable',
+  'connectTimeoutMs',
 ] as const satisfies readonly (keyof CacheOptions)[];
 
 const KNOWN_OPTIONS: ReadonlySet<string> = new Set(CACHE_OPTION_NAMES);
@@ -53,10 +67,53 @@ export function validateCacheOptions(options: CacheOptions, knownNames?: Readonl
     if (knownNames && !knownNames.has(node)) throw new ConfigError(`formats: unknown node "${node}"`);
   }
   if (options.defaultFormat !== undefined) parseFormatName(options.defaultFormat, 'defaultFormat');
+  validateStoreOptions(options, knownNames);
   for (const [node, v] of Object.entries(options.unhashable ?? {})) {
     if (v !== 'error' && v !== 'recompute') {
       throw new ConfigError(`unhashable.${node}: expected "error" or "recompute", got ${JSON.stringify(v)}`);
     }
+  }
+}
+
+function positive(value: unknown, name: string): void {
+  if (value !== undefined && (typeof value !== 'number' || !Number.isFinite(value) || value <= 0)) {
+    throw new ConfigError(`${name}: expected a positive number, got ${JSON.stringify(value)}`);
+  }
+}
+
+function validateStoreOptions(options: CacheOptions, knownNames?: ReadonlySet<string>): void {
+  for (const name of ['ttlMs', 'maxBytes', 'evictionGraceMs', 'maxResultBytes', 'connectTimeoutMs'] as const)
+    positive(options[name], name);
+  for (const [node, ms] of Object.entries(options.nodeTtlMs ?? {})) {
+    positive(ms, `nodeTtlMs.${node}`);
+    if (knownNames && !knownNames.has(node)) throw new ConfigError(`nodeTtlMs: unknown node "${node}"`);
+  }
+  const sf = options.singleFlight;
+  if (sf !== undefined && typeof sf !== 'boolean') {
+    if (typeof sf !== 'object' || sf === null)
+      throw new ConfigError(
+        `singleFlight: expected true, false or { leaseMs, pollMs }, got ${JSON.stringify(sf)}`,
+      );
+    for (const key of Object.keys(sf)) {
+      if (key !== 'leaseMs' && key !== 'pollMs')
+        throw new ConfigError(`singleFlight: unknown option "${key}" (use leaseMs, pollMs)`);
+    }
+    positive(sf.leaseMs, 'singleFlight.leaseMs');
+    positive(sf.pollMs, 'singleFlight.pollMs');
+  }
+  if (
+    options.onStoreUnavailable !== undefined &&
+    options.onStoreUnavailable !== 'error' &&
+    options.onStoreUnavailable !== 'disable'
+  ) {
+    throw new ConfigError(
+      `onStoreUnavailable: expected "error" or "disable", got ${JSON.stringify(options.onStoreUnavailable)}`,
+    );
+  }
+  for (const name of ['store', 'resultStore', 'signingKeyEnv'] as const) {
+    const v = options[name];
+    if (v !== undefined && (typeof v !== 'string' || v === ''))
+      throw new ConfigError(`${name}: expected a non-empty string, got ${JSON.stringify(v)}`);
   }
 }
 
@@ -78,19 +135,29 @@ export async function openCache(options: CacheOptions = {}): Promise<Cache> {
   validateCacheOptions(options);
   const path = resolve(options.path ?? '.dagcache');
   await mkdir(path, { recursive: true });
-  const factory = await keyvFactoryFor(
-    options.metadataStore as MetadataStoreOption | undefined,
-    resolve(path, 'meta.sqlite'),
-  );
-  const metadataStore = new MetadataStore(factory);
-  const resultStore = await ResultStore.open(resolve(options.resultDir ?? resolve(path, 'results')));
+  const signer = Signer.fromEnvironment(options.signingKeyEnv);
+  const stores = await openStores(options, path);
+  const metadataStore = new MetadataStore(stores.factory, signer);
+  const resultStore = new ResultStore(stores.results, { signer, maxResultBytes: options.maxResultBytes });
   const summaries = await metadataStore.listRuns();
-  return new Cache(path, options, metadataStore, resultStore, summaries.map((s) => s.runId));
+  return new Cache(
+    path,
+    options,
+    metadataStore,
+    resultStore,
+    summaries.map((s) => s.runId),
+    stores.leases,
+    stores.unavailable,
+  );
 }
 
 /** An open cache. Made by `openCache`; shared by every way in (direct API, Nx, Temporal). */
 export class Cache {
   readonly singleFlight = new SingleFlight();
+  /** This process's leases for single-flight across processes; undefined when it is off. */
+  readonly leaseClient: LeaseClient | undefined;
+  /** First poll interval of a process waiting for a neighbour's result. */
+  readonly pollMs: number;
   readonly fileDir: string;
   private readonly ownRuns = new Map<string, Run>();
   private readonly recordWrites = new Set<Promise<void>>();
@@ -103,16 +170,24 @@ export class Cache {
     readonly metadataStore: MetadataStore,
     readonly resultStore: ResultStore,
     persistedRunIds: string[],
+    /** Leases for single-flight across processes; undefined when it is off. */
+    readonly leases?: LeaseLock,
+    /** Why the cache runs uncached (a store was unreachable and `onStoreUnavailable` is `disable`). */
+    readonly unavailable?: string,
   ) {
     this.fileDir = resolve(options.fileDir ?? resolve(path, 'files'));
+    const sf = typeof options.singleFlight === 'object' ? options.singleFlight : {};
+    this.leaseClient = leases ? new LeaseClient(leases, sf.leaseMs ?? DEFAULT_LEASE_MS) : undefined;
+    this.pollMs = sf.pollMs ?? 50;
     this.allRunIds = [...persistedRunIds];
   }
 
   /** Starts a run. Behavior lists are checked against `nodeNames` when given. */
   startRun(options: RunOptions = {}): Run {
     if (options.nodeNames) validateCacheOptions(this.options, new Set(options.nodeNames));
-    const runId = options.runId ?? randomUUID();
-    if (this.ownRuns.has(runId)) throw new DagcacheError(`run "${runId}" was already started in this process`);
+    const runId = options.runId === undefined ? randomUUID() : checkRunId(options.runId);
+    if (this.ownRuns.has(runId))
+      throw new DagcacheError(`run "${runId}" was already started in this process`);
     const run = new Run(this, { ...options, runId });
     this.ownRuns.set(runId, run);
     // A long-lived process (a Temporal worker) starts runs without end: keep the newest in memory;
@@ -202,7 +277,10 @@ export class Cache {
       return Object.fromEntries([...this.ownRuns].map(([id, run]) => [id, [...run.events]]));
     }
     const run = this.ownRuns.get(runId);
-    if (!run) throw new DagcacheError(`logs: run "${runId}" is not a run of this process; use logsOf() for stored runs`);
+    if (!run)
+      throw new DagcacheError(
+        `logs: run "${runId}" is not a run of this process; use logsOf() for stored runs`,
+      );
     return groupByNode(run.events, level);
   }
 
@@ -220,7 +298,12 @@ export class Cache {
   }
 
   /** Data version of a node in a run (or of a cache key, from the metadata store), or null. */
-  async getDataVersion(runId: string, nodeName: string, cacheKey?: string, taskId?: string): Promise<string | null> {
+  async getDataVersion(
+    runId: string,
+    nodeName: string,
+    cacheKey?: string,
+    taskId?: string,
+  ): Promise<string | null> {
     const rec = await this.getRun(runId);
     const fromRun = rec?.nodes[nodeId(nodeName, taskId)]?.dataVersion;
     if (fromRun) return fromRun;
@@ -278,14 +361,42 @@ export class Cache {
     const previous = idx > 0 ? summaries[idx - 1]!.runId : undefined;
     const input = await viewerInputFor(this, id, previous);
     if (!input) throw new DagcacheError(`viewRun: unknown run "${id}"`);
-    const file = resolve(outputFile ?? resolve(this.path, 'reports', `${id}.html`));
+    const file = resolve(outputFile ?? resolve(this.path, 'reports', `${runFileName(id)}.html`));
     await mkdir(resolve(file, '..'), { recursive: true });
     await writeFile(file, renderRunHtml(input));
     return file;
   }
 
+  /** TTL of a node: `nodeTtlMs`, then the node's own, then `ttlMs`; undefined for none. */
+  ttlFor(name: string, own: number | undefined): number | undefined {
+    return this.options.nodeTtlMs?.[name] ?? own ?? this.options.ttlMs;
+  }
+
+  private evicting: Promise<void> | undefined;
+  private lastEviction = 0;
+
+  /**
+   * Keeps the result store under `maxBytes` (called after each run, in the background): evicts least
+   * recently used results, never one used within `evictionGraceMs`. At most one pass at a time, and at
+   * most one every few seconds, since a long-lived worker finishes runs constantly.
+   */
+  scheduleEviction(): void {
+    const max = this.options.maxBytes;
+    if (max === undefined || this.unavailable || this.evicting || Date.now() - this.lastEviction < 5_000)
+      return;
+    this.lastEviction = Date.now();
+    const pass = import('../maintenance/evict.js')
+      .then(({ evictToSize }) => evictToSize(this, max, this.options.evictionGraceMs))
+      .then(() => undefined);
+    this.evicting = pass.finally(() => {
+      this.evicting = undefined;
+    });
+    this.trackRecordWrite(this.evicting);
+  }
+
   async close(): Promise<void> {
     await this.settled();
-    await Promise.all([this.metadataStore.close(), this.resultStore.close()]);
+    await this.leaseClient?.close();
+    await Promise.all([this.metadataStore.close(), this.resultStore.close(), this.leases?.close()]);
   }
 }

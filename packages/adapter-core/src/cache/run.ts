@@ -10,7 +10,7 @@ import type { FormatContext, FormatName } from '../formats/result-format.js';
 import { MetadataStore, type LatestEntry, type MetadataEntry } from '../stores/metadata-store.js';
 import type { ResultEntry } from '../stores/result-store.js';
 import type { Cache } from './cache.js';
-import { DISABLED_VERSION, UNHASHABLE_VERSION, isUnmatchable, nodeId } from './markers.js';
+import { DISABLED_VERSION, UNHASHABLE_VERSION, isUnmatchable, nodeId, runFileName } from './markers.js';
 import type {
   CacheKeyParts,
   NodeCall,
@@ -24,6 +24,15 @@ import type {
 
 /** Data versions double as result ids, so they must be url-safe base64 of a sane length. */
 const DATA_VERSION_SHAPE = /^[A-Za-z0-9_-]{16,128}$/;
+
+/** A key found with its result (loaded, or only checked for lazy loads). */
+interface Hit {
+  dataVersion: string;
+  value: unknown;
+  loaded: boolean;
+  byteSize?: number;
+  format?: FormatName;
+}
 
 interface NodeState {
   behavior: CachingBehavior;
@@ -68,7 +77,9 @@ export class Run {
   ) {
     this.id = options.runId;
     this.tool = options.tool ?? 'direct';
-    this.log = new EventLog(cache.options.logToFile ? join(cache.path, 'logs', `${this.id}.jsonl`) : undefined);
+    this.log = new EventLog(
+      cache.options.logToFile ? join(cache.path, 'logs', `${runFileName(this.id)}.jsonl`) : undefined,
+    );
     for (const name of options.finalVars ?? []) this.emit('adapter', 'IS_FINAL_VAR', name);
   }
 
@@ -111,7 +122,10 @@ export class Run {
   ): ResolvedBehavior {
     let r = this.resolved.get(name);
     if (!r) {
-      r = resolveBehavior(this.cache.options, name, own, role);
+      // A store was unreachable and the cache runs uncached: every node runs as if disabled.
+      r = this.cache.unavailable
+        ? { behavior: 'disable', source: 'store-unavailable' }
+        : resolveBehavior(this.cache.options, name, own, role);
       this.resolved.set(name, r);
       this.emit('adapter', 'RESOLVED_BEHAVIOR', name, { taskId, value: r.behavior, msg: r.source });
     }
@@ -224,31 +238,41 @@ export class Run {
     // disable / ignore: run as if caching were off; nothing is looked up, versioned or stored.
     if (behavior === 'disable' || behavior === 'ignore') {
       const value = await this.execute(call, record);
-      finish(behavior === 'disable' ? 'disabled' : 'ignored', behavior === 'disable' ? DISABLED_VERSION : null, null);
+      finish(
+        behavior === 'disable' ? 'disabled' : 'ignored',
+        behavior === 'disable' ? DISABLED_VERSION : null,
+        null,
+      );
       return this.outcome(value, record, behavior);
     }
 
-    let deps = this.keyDependencies(call.dependencies);
-    const keyOf = (dependencies: Record<string, string>): CacheKeyParts =>
-      sortedParts({
-        nodeName: name,
-        taskId,
-        codeVersion: call.codeVersion,
-        ...(call.codeParts ? { codeParts: call.codeParts } : {}),
-        dependencies,
-      });
-    let parts = keyOf(deps);
-    let cacheKey = composeCacheKey(parts);
-    let unmatchable = Object.values(deps).some(isUnmatchable);
+    const deps = this.keyDependencies(call.dependencies);
+    const parts = sortedParts({
+      nodeName: name,
+      taskId,
+      codeVersion: call.codeVersion,
+      ...(call.codeParts ? { codeParts: call.codeParts } : {}),
+      dependencies: deps,
+    });
+    const cacheKey = composeCacheKey(parts);
+    const unmatchable = Object.values(deps).some(isUnmatchable);
     record.keyParts = parts;
     record.cacheKey = cacheKey;
     this.emit('adapter', 'SET_CACHE_KEY', name, { taskId, value: cacheKey });
     const ctx = this.formatContext(name);
 
+    let lease: string | undefined;
     if (behavior === 'default' && !unmatchable) {
-      const hit = await this.cache.singleFlight.run(`get:${cacheKey}`, () =>
-        this.lookup(name, taskId, cacheKey, call.load ?? 'eager', ctx),
+      const load = call.load ?? 'eager';
+      const ttl = this.cache.ttlFor(name, call.ttlMs);
+      let hit = await this.cache.singleFlight.run(`get:${cacheKey}`, () =>
+        this.lookup(name, taskId, cacheKey, load, ctx, ttl),
       );
+      if (!hit && this.cache.leaseClient) {
+        const claim = await this.claim(name, taskId, cacheKey, load, ctx, ttl, record);
+        if ('hit' in claim) hit = claim.hit;
+        else lease = claim.lease;
+      }
       if (hit) {
         record.byteSize = hit.byteSize;
         if (hit.format) record.format = hit.format;
@@ -258,8 +282,9 @@ export class Run {
           // Lazy hit: reading the result is deferred; if it turns out to be gone or corrupt, the node
           // executes after all and its (maybe new) data version replaces the one downstream keys saw.
           let loading: Promise<T> | undefined;
+          const hitVersion = hit.dataVersion;
           outcome.load = () =>
-            (loading ??= this.loadLazy(call, record, hit.dataVersion, cacheKey, parts, ctx).then((v) => {
+            (loading ??= this.loadLazy(call, record, hitVersion, cacheKey, parts, ctx).then((v) => {
               outcome.value = v;
               outcome.dataVersion = record.dataVersion;
               return v;
@@ -268,7 +293,96 @@ export class Run {
         return outcome;
       }
     }
+    try {
+      return await this.executeAndStore(
+        call,
+        record,
+        behavior,
+        format,
+        ctx,
+        deps,
+        parts,
+        cacheKey,
+        unmatchable,
+        lease,
+        finish,
+      );
+    } catch (err) {
+      // Nothing was stored: free the key at once so a waiting neighbour runs it itself.
+      if (lease) await this.cache.leaseClient!.release(lease).catch(() => undefined);
+      throw err;
+    }
+  }
 
+  /**
+   * Cross-process single-flight for a missed key: take its lease and execute, or wait while a
+   * neighbour holds it and then retrieve what it stored. A holder that died stops renewing its lease,
+   * which then expires and is taken over here. After taking a lease the key is read once more, since a
+   * neighbour may have committed it between our lookup and our lease.
+   */
+  private async claim(
+    name: string,
+    taskId: string | undefined,
+    cacheKey: string,
+    load: 'eager' | 'lazy',
+    ctx: FormatContext,
+    ttl: number | undefined,
+    record: NodeRecord,
+  ): Promise<{ hit: Hit } | { lease: string }> {
+    const leases = this.cache.leaseClient!;
+    let pause = this.cache.pollMs;
+    let waitingSince: number | undefined;
+    for (;;) {
+      if (await leases.acquire(cacheKey)) {
+        const hit = await this.lookup(name, taskId, cacheKey, load, ctx, ttl, {
+          fresh: true,
+          quietMiss: true,
+        });
+        if (waitingSince !== undefined) record.waitedMs = performance.now() - waitingSince;
+        if (!hit) return { lease: cacheKey };
+        await leases.release(cacheKey);
+        return { hit };
+      }
+      if (waitingSince === undefined) {
+        waitingSince = performance.now();
+        this.emit('metadata_store', 'GET_DATA_VERSION', name, {
+          taskId,
+          msg: 'waiting: another process is executing this key',
+        });
+      }
+      await new Promise((r) => setTimeout(r, pause));
+      pause = Math.min(pause * 2, 500);
+      const hit = await this.lookup(name, taskId, cacheKey, load, ctx, ttl, { fresh: true, quietMiss: true });
+      if (hit) {
+        record.waitedMs = performance.now() - waitingSince;
+        return { hit };
+      }
+    }
+  }
+
+  private async executeAndStore<T>(
+    call: NodeCall<T>,
+    record: NodeRecord,
+    behavior: CachingBehavior,
+    format: FormatName,
+    ctx: FormatContext,
+    deps: Record<string, string>,
+    parts: CacheKeyParts,
+    cacheKey: string,
+    unmatchable: boolean,
+    lease: string | undefined,
+    finish: (status: NodeStatus, dv: string | null, key: string | null) => void,
+  ): Promise<NodeOutcome<T>> {
+    const { name, taskId } = call;
+    const id = nodeId(name, taskId);
+    const keyOf = (dependencies: Record<string, string>): CacheKeyParts =>
+      sortedParts({
+        nodeName: name,
+        taskId,
+        codeVersion: call.codeVersion,
+        ...(call.codeParts ? { codeParts: call.codeParts } : {}),
+        dependencies,
+      });
     // Miss (or recompute): execute, version, store.
     const value = await this.execute(call, record);
     let dv: string;
@@ -278,6 +392,7 @@ export class Run {
       if (err instanceof UnhashableValueError && this.cache.options.unhashable?.[name] === 'recompute') {
         this.emit('adapter', 'UNHASHABLE_DATA_VERSION', name, { taskId, msg: err.message });
         finish(behavior === 'recompute' ? 'recomputed' : 'executed', UNHASHABLE_VERSION, null);
+        if (lease) await this.cache.leaseClient!.release(lease);
         return this.outcome(value, record, behavior);
       }
       record.status = 'failed';
@@ -300,9 +415,11 @@ export class Run {
     }
 
     finish(behavior === 'recompute' ? 'recomputed' : 'executed', dv, cacheKey);
-    if (!unmatchable) {
+    if (unmatchable) {
+      if (lease) await this.cache.leaseClient!.release(lease);
+    } else {
       try {
-        await this.store(name, taskId, cacheKey, parts, dv, value, format, ctx, record);
+        await this.store(name, taskId, cacheKey, parts, dv, value, format, ctx, record, lease);
       } catch (err) {
         // The format could not hold the value: nothing was written, the node fails with that error.
         record.status = 'failed';
@@ -349,20 +466,40 @@ export class Run {
     cacheKey: string,
     load: 'eager' | 'lazy',
     ctx: FormatContext,
-  ): Promise<
-    | { dataVersion: string; value: unknown; loaded: boolean; byteSize?: number; format?: FormatName }
-    | undefined
-  > {
+    ttl: number | undefined,
+    how: { fresh?: boolean; quietMiss?: boolean } = {},
+  ): Promise<Hit | undefined> {
     const latestId = MetadataStore.latestId(name, taskId);
-    const latest = this.latest.get(latestId);
+    const latest = how.fresh ? undefined : this.latest.get(latestId);
     let dataVersion: string | undefined;
-    if (latest && latest.cacheKey === cacheKey) {
+    let createdAt: number | undefined;
+    if (latest && latest.cacheKey === cacheKey && (ttl === undefined || latest.createdAt !== undefined)) {
       dataVersion = latest.dataVersion;
-    } else if (!latest && this.prefetched.has(latestId)) {
+      createdAt = latest.createdAt;
+    } else if (!how.fresh && !latest && this.prefetched.has(latestId)) {
       dataVersion = undefined;
     } else {
-      dataVersion = (await this.cache.metadataStore.get(cacheKey))?.dataVersion;
+      const onRejected = (why: string) =>
+        this.emit('metadata_store', 'FAILED_RETRIEVAL', name, {
+          taskId,
+          msg: `untrusted key entry (${why}): ignored`,
+          value: cacheKey,
+        });
+      const entry = how.fresh
+        ? await this.cache.metadataStore.read(cacheKey, onRejected)
+        : await this.cache.metadataStore.get(cacheKey, onRejected);
+      dataVersion = entry?.dataVersion;
+      createdAt = entry?.createdAt;
     }
+    if (dataVersion && ttl !== undefined && createdAt !== undefined && Date.now() - createdAt > ttl) {
+      this.emit('metadata_store', 'GET_DATA_VERSION', name, {
+        taskId,
+        msg: `expired: stored ${Math.round((Date.now() - createdAt) / 1000)} s ago, ttl ${Math.round(ttl / 1000)} s`,
+        value: dataVersion,
+      });
+      return undefined;
+    }
+    if (!dataVersion && how.quietMiss) return undefined;
     this.emit('metadata_store', 'GET_DATA_VERSION', name, {
       taskId,
       msg: dataVersion ? 'hit' : 'miss',
@@ -388,7 +525,13 @@ export class Run {
         return undefined;
       }
       this.emit('result_store', 'GET_RESULT', name, { taskId, msg: 'hit', value: dataVersion });
-      return { dataVersion, value: got.value, loaded: true, byteSize: got.entry.byteSize, format: got.entry.format };
+      return {
+        dataVersion,
+        value: got.value,
+        loaded: true,
+        byteSize: got.entry.byteSize,
+        format: got.entry.format,
+      };
     } catch (err) {
       if (!(err instanceof CorruptResultError)) throw err;
       await this.dropBroken(name, taskId, cacheKey, dataVersion, 'FAILED_RETRIEVAL', err.message);
@@ -452,6 +595,7 @@ export class Run {
     format: FormatName,
     ctx: FormatContext,
     record: NodeRecord,
+    lease?: string,
   ): Promise<void> {
     // Result first, metadata second: a key never points at a result that is not fully written.
     // Equal results of concurrent nodes are written once (content addressing, within this process too).
@@ -464,15 +608,23 @@ export class Run {
     // The result is encoded (format errors surfaced above); committing it and then its metadata happens
     // in the background, batched with other nodes' writes, so a key never points at an uncommitted
     // result. finish() waits for both.
-    const entry: MetadataEntry = { dataVersion: dv, nodeName: name, taskId, keyParts: parts, format, runId: this.id, createdAt: Date.now() };
+    const entry: MetadataEntry = {
+      dataVersion: dv,
+      nodeName: name,
+      taskId,
+      keyParts: parts,
+      format,
+      runId: this.id,
+      createdAt: Date.now(),
+    };
     this.cache.metadataStore.announce(cacheKey, entry);
-    this.track(
-      res.written.then(async (written) => {
-        if (written && mine) this.emit('result_store', 'SET_RESULT', name, { taskId, value: dv });
-        await this.cache.metadataStore.set(cacheKey, entry);
-        this.emit('metadata_store', 'SET_DATA_VERSION', name, { taskId, value: dv });
-      }),
-    );
+    const committed = res.written.then(async (written) => {
+      if (written && mine) this.emit('result_store', 'SET_RESULT', name, { taskId, value: dv });
+      await this.cache.metadataStore.set(cacheKey, entry);
+      this.emit('metadata_store', 'SET_DATA_VERSION', name, { taskId, value: dv });
+    });
+    // The lease is freed once the key is committed: a waiting neighbour then finds it.
+    this.track(lease ? committed.finally(() => this.cache.leaseClient!.release(lease)) : committed);
   }
 
   private track(p: Promise<unknown>): void {
@@ -483,7 +635,12 @@ export class Run {
     void guarded.finally(() => this.pending.delete(guarded));
   }
 
-  private outcome<T>(value: T | undefined, record: NodeRecord, behavior: CachingBehavior, loaded = true): NodeOutcome<T> {
+  private outcome<T>(
+    value: T | undefined,
+    record: NodeRecord,
+    behavior: CachingBehavior,
+    loaded = true,
+  ): NodeOutcome<T> {
     const outcome: NodeOutcome<T> = {
       value: loaded ? value : undefined,
       load: async () => value as T,
@@ -570,6 +727,7 @@ export class Run {
     // background. The cache waits for it before anything reads runs, and on close().
     const record = this.toRecord();
     this.cache.trackRecordWrite(this.cache.metadataStore.putRun(record));
+    this.cache.scheduleEviction();
     const err = this.writeErrors.shift();
     if (err) throw new DagcacheError(`run ${this.id}: a cache write failed: ${err.message}`, { cause: err });
     return record;

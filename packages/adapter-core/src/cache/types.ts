@@ -39,7 +39,8 @@ export type BehaviorSource =
   | 'defaultLoaderBehavior'
   | 'defaultSaverBehavior'
   | 'defaultBehavior'
-  | 'input';
+  | 'input'
+  | 'store-unavailable';
 
 /** Behavior configuration, shared by `openCache`, `Builder.withCache`, the Nx plugin and the Temporal interceptor. */
 export interface BehaviorConfig {
@@ -70,12 +71,57 @@ export interface CacheOptions extends BehaviorConfig {
   defaultFormat?: FormatName;
   /** Options per format, e.g. `{ parquet: { compression: 'zstd' } }`. */
   formatOptions?: Partial<Record<FormatName, Record<string, unknown>>>;
-  /** Append every event as one JSON line to `<path>/logs/<runId>.jsonl`. */
+  /** Append every event as one JSON line to `<path>/logs/<runId>.jsonl` (a run id that is not a plain file name is hashed: `run-<hash>.jsonl`). */
   logToFile?: boolean;
   /** Nodes whose values may be unfingerprintable: such a node always executes instead of failing. */
   unhashable?: Record<string, 'error' | 'recompute'>;
   /** Folder where restored `file`-format results are placed. Default `<path>/files`. */
   fileDir?: string;
+  /**
+   * One URL for a shared cache: metadata, results and single-flight leases on one server
+   * (`postgres://…`, `redis://…`; `?namespace=NAME` keeps caches that share a server apart).
+   * `metadataStore` / `resultStore` override it per store. Default: SQLite and files under `path`.
+   */
+  store?: string;
+  /** Result store URL: `file://DIR` (default `<path>/results`), `postgres://…` or `redis://…` (large results chunked). */
+  resultStore?: string;
+  /**
+   * When processes need the same cache key at once, one executes and the others wait, then retrieve.
+   * Leases live with the metadata store (`<path>/locks.sqlite` for SQLite); a lease not renewed (its
+   * process died) is taken over after `leaseMs` (default 30 s). `false` turns it off. Default on.
+   */
+  singleFlight?: boolean | SingleFlightOptions;
+  /** Results older than this (since stored) are not served: the node runs again. Default: no limit. */
+  ttlMs?: number;
+  /** Per-node TTLs: these first, then the node's own `ttlMs`, then `ttlMs`. */
+  nodeTtlMs?: Record<string, number>;
+  /**
+   * Size cap of the result store in bytes: after a run, least recently used results are evicted until
+   * the store fits. Results used within the last `evictionGraceMs` are never evicted (a process may be
+   * reading them).
+   */
+  maxBytes?: number;
+  /** Results used (or stored) this recently are safe from eviction. Default 10 minutes. */
+  evictionGraceMs?: number;
+  /** Encoded results larger than this are refused with a `ResultTooLargeError`. Default: no limit. */
+  maxResultBytes?: number;
+  /**
+   * Environment variable holding the HMAC key for signing metadata and results. Without this option,
+   * `DAGCACHE_SIGNING_KEY` is used when set. With signing on, unsigned or tampered entries are misses.
+   */
+  signingKeyEnv?: string;
+  /** What to do when a store cannot be reached at open: `error` (default) or `disable` (run uncached). */
+  onStoreUnavailable?: 'error' | 'disable';
+  /** How long opening waits for a Postgres or Redis server to answer. Default 5,000 ms. */
+  connectTimeoutMs?: number;
+}
+
+/** Options of cross-process single-flight. */
+export interface SingleFlightOptions {
+  /** Lease length; a holder renews it every third of it while executing. Default 30,000 ms. */
+  leaseMs?: number;
+  /** How often a waiter checks for the result or a free lease. Default 50 ms (rising to 500 ms). */
+  pollMs?: number;
 }
 
 /** Options of `cache.startRun`. */
@@ -136,6 +182,8 @@ export interface NodeCall<T = unknown> {
   load?: 'eager' | 'lazy';
   /** Extra facts kept with the node's record (shown by the viewer), e.g. `{ command: 'tsc -b' }`. */
   details?: Record<string, unknown>;
+  /** The node's own TTL (config `nodeTtlMs` takes precedence; `ttlMs` applies when neither is set). */
+  ttlMs?: number;
 }
 
 /** What `Run.node` gives back. */
@@ -178,6 +226,8 @@ export interface NodeRecord {
   byteSize?: number;
   durationMs: number;
   startedAt: number;
+  /** Time spent waiting while another process executed the same cache key (single-flight). */
+  waitedMs?: number;
   error?: string;
   /** Upstream node names (for drawing the DAG). */
   upstream: string[];

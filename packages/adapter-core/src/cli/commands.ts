@@ -164,7 +164,11 @@ export function registerCommands(program: Command, ctx: Ctx): void {
       'then evict least recently used results down to this size (500MB, 2GB, …)',
       parseSize,
     )
-    .option('--grace <age>', 'keep orphans younger than this (a run may be writing them)', parseDuration)
+    .option(
+      '--grace <age>',
+      'spare orphans younger than this and results used more recently (a process may be writing or reading them); default 10m',
+      parseDuration,
+    )
     .option('--dry-run', 'report what would be removed, remove nothing')
     .action(
       async (

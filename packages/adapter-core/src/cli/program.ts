@@ -9,7 +9,13 @@ export function buildProgram(): Command {
   const program = new Command('dagcache')
     .description('node-level result caching for Nx targets, Temporal activities and TypeScript pipelines')
     .option('--path <dir>', 'cache folder', process.env.DAGCACHE_PATH ?? '.dagcache')
+    .option(
+      '--store <url>',
+      'shared cache on one server: postgres://… or redis://… (?namespace=NAME)',
+      process.env.DAGCACHE_STORE,
+    )
     .option('--metadata-store <url>', 'metadata store URL (sqlite://FILE, postgres://…, redis://…)')
+    .option('--result-store <url>', 'result store URL (file://DIR, postgres://…, redis://…)')
     .option('--result-dir <dir>', 'result store folder (default <path>/results)')
     .option('--json', 'print JSON instead of text', false)
     .option('--no-color', 'no colours (they are only used on a terminal anyway)')

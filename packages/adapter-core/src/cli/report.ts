@@ -1,4 +1,5 @@
 import { mkdir, writeFile } from 'node:fs/promises';
+import { runFileName } from '../cache/markers.js';
 import { dirname, resolve } from 'node:path';
 import type { Cache } from '../cache/cache.js';
 import { DagcacheError } from '../errors.js';
@@ -23,7 +24,7 @@ export async function writeReport(
   if (mergeGroup && !input.runs.find((r) => r.runId === runId)?.labels?.group) {
     throw new DagcacheError(`run "${runId}" has no labels.group to merge`);
   }
-  const file = resolve(outputFile ?? resolve(cache.path, 'reports', `${runId}.html`));
+  const file = resolve(outputFile ?? resolve(cache.path, 'reports', `${runFileName(runId)}.html`));
   await mkdir(dirname(file), { recursive: true });
   await writeFile(file, renderRunHtml({ ...input, mergeGroup }));
   return file;

@@ -47,7 +47,10 @@ export class Driver {
    * Computes `finalVars`, running only the nodes on their path and retrieving what the cache holds.
    * A node that throws stores nothing; the run ends with a `NodeExecutionError` naming it.
    */
-  async execute(finalVars: readonly string[], options: ExecuteOptions = {}): Promise<Record<string, unknown>> {
+  async execute(
+    finalVars: readonly string[],
+    options: ExecuteOptions = {},
+  ): Promise<Record<string, unknown>> {
     const inputs = options.inputs ?? {};
     const overrides = options.overrides ?? {};
     const needed = this.plan(finalVars, inputs, overrides);
@@ -65,11 +68,17 @@ export class Driver {
    * The nodes needed for `finalVars` (in topological order), after checking every name. Overrides cut
    * the graph: their upstream is not needed.
    */
-  plan(finalVars: readonly string[], inputs: Record<string, unknown>, overrides: Record<string, unknown>): string[] {
+  plan(
+    finalVars: readonly string[],
+    inputs: Record<string, unknown>,
+    overrides: Record<string, unknown>,
+  ): string[] {
     const { graph } = this;
-    if (!Array.isArray(finalVars) || finalVars.length === 0) throw new ConfigError('execute: give at least one final var');
+    if (!Array.isArray(finalVars) || finalVars.length === 0)
+      throw new ConfigError('execute: give at least one final var');
     for (const name of Object.keys(inputs)) {
-      if (graph.nodes.has(name)) throw new ConfigError(`inputs: "${name}" is a node; to replace a node's value use overrides`);
+      if (graph.nodes.has(name))
+        throw new ConfigError(`inputs: "${name}" is a node; to replace a node's value use overrides`);
     }
     for (const name of Object.keys(overrides)) {
       if (!graph.nodes.has(name)) throw new ConfigError(`overrides: unknown node "${name}"`);
@@ -110,9 +119,11 @@ export class Driver {
       run.resolveBehavior(name, n.cache.behavior, n.role);
     }
     const sources = new Map<string, Source>();
-    for (const [name, value] of Object.entries(inputs)) sources.set(name, { kind: 'input', value, dv: run.input(name, value) });
+    for (const [name, value] of Object.entries(inputs))
+      sources.set(name, { kind: 'input', value, dv: run.input(name, value) });
     for (const [name, value] of Object.entries(overrides)) {
-      if (graph.nodes.has(name)) sources.set(name, { kind: 'override', value, dv: run.override(name, value) });
+      if (graph.nodes.has(name))
+        sources.set(name, { kind: 'override', value, dv: run.override(name, value) });
     }
     await run.prefetch(needed.filter((n) => !graph.branchOf.has(n)).map((nodeName) => ({ nodeName })));
 
@@ -124,7 +135,8 @@ export class Driver {
     for (const name of scheduled) {
       const n = graph.nodes.get(name)!;
       const deps = new Set<string>();
-      for (const d of n.deps) if (graph.nodes.has(d) && !(d in overrides)) deps.add(graph.branchOf.get(d) ?? d);
+      for (const d of n.deps)
+        if (graph.nodes.has(d) && !(d in overrides)) deps.add(graph.branchOf.get(d) ?? d);
       if (n.expand) {
         for (const b of graph.branches.get(name) ?? []) {
           if (!neededSet.has(b)) continue;
@@ -133,7 +145,10 @@ export class Driver {
           }
         }
       }
-      waitFor.set(name, [...deps].filter((d) => scheduledSet.has(d)));
+      waitFor.set(
+        name,
+        [...deps].filter((d) => scheduledSet.has(d)),
+      );
     }
 
     const fanResults = new Map<string, Map<string, NodeOutcome[]>>();
@@ -147,7 +162,10 @@ export class Driver {
           sources.set(name, { kind: 'node', outcome });
           fanResults.set(name, await this.runFanOut(run, cache, n, outcome, sources, needed, overrides));
         } else {
-          sources.set(name, { kind: 'node', outcome: await this.runNode(run, n, sources, undefined, fanResults, overrides) });
+          sources.set(name, {
+            kind: 'node',
+            outcome: await this.runNode(run, n, sources, undefined, fanResults, overrides),
+          });
         }
         return true;
       } catch (err) {
@@ -158,7 +176,8 @@ export class Driver {
 
     if (failure) {
       for (const name of needed) {
-        if (!run.nodes.has(name) && !sources.has(name)) run.skip(name, undefined, [...graph.nodes.get(name)!.deps], 'an upstream node failed');
+        if (!run.nodes.has(name) && !sources.has(name))
+          run.skip(name, undefined, [...graph.nodes.get(name)!.deps], 'an upstream node failed');
       }
       throw failure instanceof DagcacheError ? failure : new DagcacheError(String(failure));
     }
@@ -215,6 +234,7 @@ export class Driver {
       ...(n.cache.behavior ? { behavior: n.cache.behavior } : {}),
       ...(n.role ? { role: n.role } : {}),
       ...(n.cache.format ? { format: n.cache.format } : {}),
+      ...(n.cache.ttlMs !== undefined ? { ttlMs: n.cache.ttlMs } : {}),
       load: 'lazy',
       execute: async () => {
         const args = Object.fromEntries(await Promise.all(values.map((f) => f())));
@@ -239,7 +259,9 @@ export class Driver {
     overrides: Record<string, unknown>,
   ): Promise<Map<string, NodeOutcome[]>> {
     const neededSet = new Set(needed);
-    const branch = (this.graph.branches.get(expand.name) ?? []).filter((b) => neededSet.has(b) && !(b in overrides));
+    const branch = (this.graph.branches.get(expand.name) ?? []).filter(
+      (b) => neededSet.has(b) && !(b in overrides),
+    );
     const items = (await outcome.load()) as unknown[];
     const byTask = new Map<string, Promise<Map<string, NodeOutcome>>>();
     const taskIds: string[] = [];
@@ -288,10 +310,18 @@ export class Driver {
 
 function toItems(result: unknown, name: string): unknown[] {
   if (Array.isArray(result)) return result;
-  if (result != null && typeof (result as any)[Symbol.iterator] === 'function' && typeof result !== 'string') {
+  if (
+    result != null &&
+    typeof (result as any)[Symbol.iterator] === 'function' &&
+    typeof result !== 'string'
+  ) {
     return [...(result as Iterable<unknown>)];
   }
-  throw new NodeExecutionError(name, undefined, new TypeError('an expand node must return an array or an iterable'));
+  throw new NodeExecutionError(
+    name,
+    undefined,
+    new TypeError('an expand node must return an array or an iterable'),
+  );
 }
 
 /**

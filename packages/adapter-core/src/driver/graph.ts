@@ -2,7 +2,12 @@ import { versionCode } from '../code-version/version-code.js';
 import { ConfigError } from '../errors.js';
 import { parseFormatName } from '../formats/registry.js';
 import { behaviorFromString } from '../behavior/caching-behavior.js';
-import type { NodeCacheOptions, NodeDefinition, MultiNodeDefinition, NodeOptions } from './node-definition.js';
+import type {
+  NodeCacheOptions,
+  NodeDefinition,
+  MultiNodeDefinition,
+  NodeOptions,
+} from './node-definition.js';
 import { readParameters, type DefaultValue } from './parameters.js';
 
 /** A node of the built graph. */
@@ -46,8 +51,10 @@ export class Graph {
   readonly order: string[];
 
   private add(name: string, def: NodeInput): void {
-    if (typeof def === 'function') return this.addFunction(name, { kind: 'node', fn: def as any, options: {} });
-    if (!def || typeof def !== 'object') throw new ConfigError(`node "${name}": expected node(), extractFields() or a function`);
+    if (typeof def === 'function')
+      return this.addFunction(name, { kind: 'node', fn: def as any, options: {} });
+    if (!def || typeof def !== 'object')
+      throw new ConfigError(`node "${name}": expected node(), extractFields() or a function`);
     if (def.kind === 'node') return this.addFunction(name, def);
     if (def.kind === 'multi') {
       const targets = targetSet(def, name);
@@ -85,14 +92,19 @@ export class Graph {
     const defaults: Record<string, DefaultValue> = { ...(params?.defaults ?? {}) };
     for (const [k, v] of Object.entries(o.defaults ?? {})) defaults[k] = { literal: true, value: v };
     for (const k of Object.keys(defaults)) {
-      if (!deps.includes(k)) throw new ConfigError(`node "${name}": default for "${k}", which it does not depend on`);
+      if (!deps.includes(k))
+        throw new ConfigError(`node "${name}": default for "${k}", which it does not depend on`);
     }
     if (o.collect !== undefined && !deps.includes(o.collect)) {
-      throw new ConfigError(`node "${name}": collect "${o.collect}" is not one of its dependencies (${deps.join(', ')})`);
+      throw new ConfigError(
+        `node "${name}": collect "${o.collect}" is not one of its dependencies (${deps.join(', ')})`,
+      );
     }
     if (o.expand && o.collect) throw new ConfigError(`node "${name}": a node cannot both expand and collect`);
     if (o.role !== undefined && o.role !== 'loader' && o.role !== 'saver') {
-      throw new ConfigError(`node "${name}": role must be "loader" or "saver", got ${JSON.stringify(o.role)}`);
+      throw new ConfigError(
+        `node "${name}": role must be "loader" or "saver", got ${JSON.stringify(o.role)}`,
+      );
     }
     if (o.version !== undefined && typeof o.version !== 'string') {
       throw new ConfigError(`node "${name}": version must be a string`);
@@ -155,7 +167,10 @@ export class Graph {
       const n = this.nodes.get(name)!;
       if (n.collect !== undefined) {
         const src = this.branchOf.get(n.collect);
-        if (!src) throw new ConfigError(`node "${name}": collects "${n.collect}", which is not downstream of an expand node`);
+        if (!src)
+          throw new ConfigError(
+            `node "${name}": collects "${n.collect}", which is not downstream of an expand node`,
+          );
         for (const d of n.deps) {
           if (d !== n.collect && this.branchOf.has(d)) {
             throw new ConfigError(`node "${name}": depends on fan-out node "${d}" without collecting it`);
@@ -171,10 +186,14 @@ export class Graph {
         const b = this.branchOf.get(d);
         if (b) sources.add(b);
       }
-      if (sources.size > 1) throw new ConfigError(`node "${name}": depends on two fan-outs (${[...sources].join(', ')})`);
+      if (sources.size > 1)
+        throw new ConfigError(`node "${name}": depends on two fan-outs (${[...sources].join(', ')})`);
       const src = [...sources][0];
       if (!src) continue;
-      if (n.expand) throw new ConfigError(`node "${name}": nested expand inside the fan-out of "${src}" is not supported`);
+      if (n.expand)
+        throw new ConfigError(
+          `node "${name}": nested expand inside the fan-out of "${src}" is not supported`,
+        );
       this.branchOf.set(name, src);
       let list = this.branches.get(src);
       if (!list) this.branches.set(src, (list = []));
@@ -190,7 +209,9 @@ function targetSet(def: MultiNodeDefinition, base: string): Set<string> {
   const names = typeof def.target === 'string' ? [def.target] : [...def.target];
   for (const n of names) {
     if (n !== base && !fields.includes(n)) {
-      throw new ConfigError(`node "${base}": target "${n}" is not one of the nodes it defines (${[base, ...fields].join(', ')})`);
+      throw new ConfigError(
+        `node "${base}": target "${n}" is not one of the nodes it defines (${[base, ...fields].join(', ')})`,
+      );
     }
   }
   return new Set(names);
@@ -199,9 +220,19 @@ function targetSet(def: MultiNodeDefinition, base: string): Set<string> {
 function checkCache(cache: NodeCacheOptions, name: string): NodeCacheOptions {
   const out: NodeCacheOptions = {};
   for (const k of Object.keys(cache)) {
-    if (k !== 'behavior' && k !== 'format') throw new ConfigError(`node "${name}": unknown cache option "${k}"`);
+    if (k !== 'behavior' && k !== 'format' && k !== 'ttlMs')
+      throw new ConfigError(`node "${name}": unknown cache option "${k}"`);
   }
-  if (cache.behavior !== undefined) out.behavior = behaviorFromString(cache.behavior, `node "${name}" cache.behavior`);
+  if (cache.ttlMs !== undefined) {
+    if (typeof cache.ttlMs !== 'number' || !(cache.ttlMs > 0)) {
+      throw new ConfigError(
+        `node "${name}" cache.ttlMs: expected a positive number, got ${JSON.stringify(cache.ttlMs)}`,
+      );
+    }
+    out.ttlMs = cache.ttlMs;
+  }
+  if (cache.behavior !== undefined)
+    out.behavior = behaviorFromString(cache.behavior, `node "${name}" cache.behavior`);
   if (cache.format !== undefined) out.format = parseFormatName(cache.format, `node "${name}" cache.format`);
   return out;
 }

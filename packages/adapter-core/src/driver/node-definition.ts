@@ -5,6 +5,8 @@ import type { FormatName } from '../formats/result-format.js';
 export interface NodeCacheOptions {
   behavior?: CachingBehavior;
   format?: FormatName;
+  /** Results of this node older than this are not served (config `nodeTtlMs` takes precedence). */
+  ttlMs?: number;
 }
 
 /** Options of `node()`. */

@@ -57,10 +57,12 @@ export const fileFormat: ResultFormat = {
     );
   },
   async decode(bytes, meta, ctx) {
-    if (meta.input === 'buffer') return Buffer.from(bytes);
-    if (meta.input === 'uint8array') return new Uint8Array(bytes);
+    if (meta.input === 'buffer') return ownBytes(bytes, true);
+    if (meta.input === 'uint8array') return ownBytes(bytes, false);
     const dir = resolve(ctx.fileDir);
-    const name = createHash('sha256').update(bytes).digest('hex') + (meta.extension ?? '');
+    // The extension comes from the store, which someone else may have written: checked again here so
+    // that it can never add a path separator.
+    const name = createHash('sha256').update(bytes).digest('hex') + safeExtension(`x${meta.extension ?? ''}`);
     const target = join(dir, name);
     await mkdir(dir, { recursive: true });
     const tmp = join(dir, `.${name}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
@@ -76,6 +78,23 @@ export const fileFormat: ResultFormat = {
 };
 
 /** The original extension when it is short and plain (so restored files open in the right tool), else ''. */
+/**
+ * The bytes for the caller to keep. Large results are read fresh for each call and handed over as
+ * they are, so a 2 GiB result is not held twice; small ones may be shared with the store's in-memory
+ * cache and are copied, so a caller that mutates its Buffer cannot change what the next hit returns.
+ */
+export function ownBytes(bytes: Uint8Array, asBuffer: boolean): Uint8Array {
+  if (bytes.byteLength > OWN_COPY_MAX) {
+    return asBuffer
+      ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+      : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+  return asBuffer ? Buffer.from(bytes) : new Uint8Array(bytes);
+}
+
+/** Same bound as the result store's in-memory cache of small results (inline results). */
+const OWN_COPY_MAX = 256 * 1024;
+
 function safeExtension(path: string): string {
   const ext = extname(path);
   return /^\.[A-Za-z0-9]{1,12}$/.test(ext) ? ext : '';

@@ -1,6 +1,10 @@
 import { deserialize, serialize } from 'node:v8';
 import { FormatError } from '../errors.js';
+import { ownBytes } from './file.js';
 import type { ResultFormat } from './result-format.js';
+
+/** Larger raw results are written straight from the caller's memory (see encode). */
+const RAW_SHARE_MIN = 256 * 1024;
 
 /**
  * Hamilton's `pickle`, done safely: Node's structured serialization (`node:v8`). It keeps Map, Set,
@@ -11,6 +15,13 @@ export const pickleFormat: ResultFormat = {
   name: 'pickle',
   extension: 'v8',
   async encode(value, ctx) {
+    // Raw bytes are stored as they are: no serialization copy, so a 2 GiB+ Buffer is held once (v8
+    // serialization would copy it, and cannot take more than 2 GiB anyway). Small ones are copied so a
+    // caller mutating its Buffer later cannot change the cached bytes.
+    if (value instanceof Uint8Array && (value.constructor === Uint8Array || Buffer.isBuffer(value))) {
+      const kind = Buffer.isBuffer(value) ? 'buffer' : 'uint8array';
+      return { bytes: value.byteLength > RAW_SHARE_MIN ? value : new Uint8Array(value), meta: { raw: kind } };
+    }
     try {
       return { bytes: serialize(value) };
     } catch (err) {
@@ -19,7 +30,8 @@ export const pickleFormat: ResultFormat = {
       );
     }
   },
-  async decode(bytes) {
+  async decode(bytes, meta) {
+    if (meta.raw === 'buffer' || meta.raw === 'uint8array') return ownBytes(bytes, meta.raw === 'buffer');
     return deserialize(bytes);
   },
 };

@@ -1,6 +1,8 @@
 import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ResultEntry } from '../stores/result-store.js';
+import { runFileName } from '../cache/markers.js';
+import { pickLeastRecentlyUsed } from './evict.js';
 import { allKeys, allResults, type MaintenanceTarget, type ProgressFn } from './target.js';
 
 /** Options of {@link collectGarbage}. */
@@ -11,7 +13,8 @@ export interface GcOptions {
   maxBytes?: number;
   /**
    * Orphan results and stray files younger than this are kept: a run in flight writes a result before its
-   * key, so a brand-new result without a key is not garbage yet. Default 10 minutes.
+   * key, so a brand-new result without a key is not garbage yet. Size eviction also spares results used
+   * this recently (a process may be reading them). Default 10 minutes.
    */
   graceMs?: number;
   /** Report what would be removed without removing anything. */
@@ -65,13 +68,9 @@ export async function collectGarbage(target: MaintenanceTarget, options: GcOptio
     for (const r of results) if (r.lastUsedAt < cutoff) drop.set(r.dataVersion, { entry: r, reason: 'age' });
   }
   if (options.maxBytes !== undefined) {
-    let total = results.filter((r) => !drop.has(r.dataVersion)).reduce((s, r) => s + r.byteSize, 0);
-    const lru = results.filter((r) => !drop.has(r.dataVersion)).sort((a, b) => a.lastUsedAt - b.lastUsedAt);
-    for (const r of lru) {
-      if (total <= options.maxBytes) break;
+    const left = results.filter((r) => !drop.has(r.dataVersion));
+    for (const r of pickLeastRecentlyUsed(left, options.maxBytes, now - grace))
       drop.set(r.dataVersion, { entry: r, reason: 'size' });
-      total -= r.byteSize;
-    }
   }
   const referenced = new Set(keys.map(([, e]) => e.dataVersion));
   for (const r of results) {
@@ -108,7 +107,12 @@ export async function collectGarbage(target: MaintenanceTarget, options: GcOptio
     if (!dry) await target.metadataStore.deleteRun(runId);
     step('runs');
   }
-  const liveRuns = new Set(runs.map((r) => r.runId).filter((id) => !deadRuns.includes(id)));
+  const liveRuns = new Set(
+    runs
+      .map((r) => r.runId)
+      .filter((id) => !deadRuns.includes(id))
+      .map(runFileName),
+  );
   const files =
     (await sweepLogs(join(target.path, 'logs'), liveRuns, now - grace, dry)) +
     (await target.resultStore.sweep(now - grace, dry));

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Keyv from 'keyv';
 import { ConfigError } from '../errors.js';
+import { parseStoreUrl } from './store-url.js';
 
 /** Makes one Keyv per namespace; dagcache keeps keys, run records and run summaries apart so listing runs never scans keys. */
 export type KeyvFactory = ((namespace: string) => Keyv) & {
@@ -16,16 +17,23 @@ export type MetadataStoreOption = string | KeyvFactory;
  * Builds the Keyv factory for a metadata store option. SQLite runs in WAL mode with a busy timeout, so
  * several processes (Nx tasks, Temporal workers) can share one file safely.
  */
-export async function keyvFactoryFor(option: MetadataStoreOption | undefined, defaultSqlite: string): Promise<KeyvFactory> {
+export async function keyvFactoryFor(
+  option: MetadataStoreOption | undefined,
+  defaultSqlite: string,
+): Promise<KeyvFactory> {
   if (typeof option === 'function') return option;
   const url = option ?? `sqlite://${defaultSqlite}`;
   if (typeof url !== 'string') {
-    throw new ConfigError('metadataStore: expected a URL string (sqlite://, postgres://, redis://) or a (namespace) => Keyv factory');
+    throw new ConfigError(
+      'metadataStore: expected a URL string (sqlite://, postgres://, redis://) or a (namespace) => Keyv factory',
+    );
   }
-  const scheme = url.slice(0, url.indexOf('://') + 3).toLowerCase();
-  switch (scheme) {
-    case 'sqlite://': {
-      const file = resolve(url.slice('sqlite://'.length));
+  const parsed = parseStoreUrl(url, 'metadataStore');
+  // The namespaces dagcache asks for start with `dagcache`; a URL's ?namespace= replaces that prefix.
+  const ns = (namespace: string) => namespace.replace(/^dagcache/, parsed.namespace);
+  switch (parsed.kind) {
+    case 'sqlite': {
+      const file = resolve(parsed.path!);
       mkdirSync(dirname(file), { recursive: true });
       const { default: KeyvSqlite } = await import('@keyv/sqlite');
       // Create the table and switch to WAL once, before several connections race to do it.
@@ -36,7 +44,11 @@ export async function keyvFactoryFor(option: MetadataStoreOption | undefined, de
       const factory: KeyvFactory = (namespace) => {
         let store = reuse;
         if (!store) {
-          store = new KeyvSqlite({ uri: `sqlite://${file}`, busyTimeout: 15_000, iterationLimit: 500 } as any);
+          store = new KeyvSqlite({
+            uri: `sqlite://${file}`,
+            busyTimeout: 15_000,
+            iterationLimit: 500,
+          } as any);
           // synchronous is per connection: without this every commit on it waits for an fsync.
           void store.query('PRAGMA synchronous=NORMAL').catch(() => undefined);
         }
@@ -47,15 +59,21 @@ export async function keyvFactoryFor(option: MetadataStoreOption | undefined, de
       factory.sqliteFile = file;
       return factory;
     }
-    case 'postgres://':
-    case 'postgresql://': {
+    case 'postgres': {
       const { default: KeyvPostgres } = await import('@keyv/postgres');
-      return (namespace) => new Keyv({ store: new KeyvPostgres({ uri: url, iterationLimit: 500 } as any), namespace });
+      return (namespace) =>
+        new Keyv({
+          store: new KeyvPostgres({
+            uri: parsed.url,
+            iterationLimit: 500,
+            connectionTimeoutMillis: 10_000,
+          } as any),
+          namespace: ns(namespace),
+        });
     }
-    case 'redis://':
-    case 'rediss://': {
+    case 'redis': {
       const { default: KeyvRedis } = await import('@keyv/redis');
-      return (namespace) => new Keyv({ store: new KeyvRedis(url), namespace });
+      return (namespace) => new Keyv({ store: new KeyvRedis(parsed.url), namespace: ns(namespace) });
     }
     default:
       throw new ConfigError(

@@ -6,10 +6,14 @@ import type { KeyvFactory } from './keyv-factory.js';
 import { KeyvBatchWriter } from './keyv-batch-writer.js';
 import { Lru } from './lru.js';
 import { SqliteDb } from './sqlite-db.js';
+import type { Signer } from './signer.js';
+import { sha256Base64Url } from '../fingerprint/index.js';
 
 /** What the metadata store keeps per cache key. */
 export interface MetadataEntry {
   dataVersion: string;
+  /** HMAC of the entry when signing is on (see `Signer`). */
+  signature?: string;
   nodeName: string;
   taskId?: string | undefined;
   keyParts: CacheKeyParts;
@@ -22,6 +26,9 @@ export interface MetadataEntry {
 export interface LatestEntry {
   cacheKey: string;
   dataVersion: string;
+  /** When the key was stored (for TTLs); absent in caches written before TTLs existed. */
+  createdAt?: number;
+  signature?: string;
 }
 
 /** Run list entry: small, so `dagcache runs` never loads full records. */
@@ -35,7 +42,35 @@ export interface RunSummary {
   labels: Record<string, string>;
 }
 
-const latestKey = (nodeName: string, taskId?: string) => `latest|${nodeName}|${taskId ?? ''}`;
+/**
+ * The id of a node's latest-key entry. Plain names are kept readable; any other name (a path, NUL,
+ * a 10 kB name, unicode) is hashed, so every store can hold the id whatever the name is.
+ */
+const PLAIN = /^[A-Za-z0-9_.:@/-]{1,200}$/;
+const latestKey = (nodeName: string, taskId?: string) => {
+  const id = `${nodeName}|${taskId ?? ''}`;
+  return PLAIN.test(nodeName) && (taskId === undefined || PLAIN.test(taskId))
+    ? `latest|${id}`
+    : `latest|#${sha256Base64Url(id)}`;
+};
+
+const signedKeyPart = (e: MetadataEntry) => ({
+  dataVersion: e.dataVersion,
+  nodeName: e.nodeName,
+  taskId: e.taskId,
+  keyParts: e.keyParts,
+  format: e.format,
+  runId: e.runId,
+  createdAt: e.createdAt,
+});
+const signedLatestPart = (e: LatestEntry) => ({
+  cacheKey: e.cacheKey,
+  dataVersion: e.dataVersion,
+  createdAt: e.createdAt,
+});
+
+/** Why an entry was not trusted, or undefined when it may be used. */
+export type Rejection = 'unsigned' | 'bad-signature';
 
 /**
  * The metadata store: cache key → data version (+ key parts), plus run records. It *is* Keyv, so any
@@ -56,7 +91,11 @@ export class MetadataStore {
   private readonly runWrites: KeyvBatchWriter;
   private readonly summaryWrites: KeyvBatchWriter;
 
-  constructor(factory: KeyvFactory) {
+  constructor(
+    factory: KeyvFactory,
+    /** Signs entries on write; entries that are unsigned or tampered with are then never used. */
+    private readonly signer?: Signer,
+  ) {
     this.sqliteFile = factory.sqliteFile;
     this.keys = factory('dagcache-keys');
     this.keysWriter = factory('dagcache-keys');
@@ -72,25 +111,58 @@ export class MetadataStore {
    * that was valid for it; a stale one whose result is gone is caught when the result is read. */
   private readonly recent = new Lru<string, MetadataEntry>(20_000);
 
-  async get(cacheKey: string): Promise<MetadataEntry | undefined> {
-    const known = (this.pendingValues.get(cacheKey) as MetadataEntry | undefined) ?? this.recent.get(cacheKey);
+  /**
+   * The entry of a cache key. With signing on, an unsigned or tampered entry is not returned:
+   * `onRejected` hears why (the run logs it), and the key counts as a miss.
+   */
+  async get(cacheKey: string, onRejected?: (why: Rejection) => void): Promise<MetadataEntry | undefined> {
+    const known =
+      (this.pendingValues.get(cacheKey) as MetadataEntry | undefined) ?? this.recent.get(cacheKey);
     if (known) return known;
-    const entry = this.sqliteFile ? await this.readDirect(cacheKey) : ((await this.keys.get<MetadataEntry>(cacheKey)) ?? undefined);
-    if (entry) this.recent.set(cacheKey, entry);
+    return this.read(cacheKey, onRejected);
+  }
+
+  /** Reads the store itself, past this process's caches (a waiter polling for a neighbour's result). */
+  async read(cacheKey: string, onRejected?: (why: Rejection) => void): Promise<MetadataEntry | undefined> {
+    const entry = this.sqliteFile
+      ? await this.readDirect(cacheKey)
+      : ((await this.keys.get<MetadataEntry>(cacheKey)) ?? undefined);
+    if (!entry) return undefined;
+    const why = this.rejection('key', cacheKey, signedKeyPart(entry), entry.signature);
+    if (why) {
+      onRejected?.(why);
+      return undefined;
+    }
+    this.recent.set(cacheKey, entry);
     return entry;
+  }
+
+  private rejection(
+    kind: string,
+    id: string,
+    payload: unknown,
+    signature: string | undefined,
+  ): Rejection | undefined {
+    if (!this.signer) return undefined;
+    if (!signature) return 'unsigned';
+    return this.signer.verify(kind, id, payload, signature) ? undefined : 'bad-signature';
   }
 
   /** Reads one key from the SQLite table Keyv writes (same key prefix, same stored form). */
   private async readDirect(cacheKey: string): Promise<MetadataEntry | undefined> {
     this.reader ??= SqliteDb.open(this.sqliteFile!);
     const table = (this.keys.store as { opts?: { table?: string } }).opts?.table ?? 'keyv';
-    const rows = await (await this.reader).allPrepared<{ value: string }>(`SELECT value FROM ${table} WHERE key = ?`, [
+    const rows = await (
+      await this.reader
+    ).allPrepared<{ value: string }>(`SELECT value FROM ${table} WHERE key = ?`, [
       this.keys._getKeyPrefix(cacheKey),
     ]);
     const raw = rows[0]?.value;
     if (raw === undefined) return undefined;
     if (!raw.includes(':base64:')) return (JSON.parse(raw) as { value?: MetadataEntry }).value;
-    return ((await this.keys.deserializeData<MetadataEntry>(raw))?.value as MetadataEntry | undefined) ?? undefined;
+    return (
+      ((await this.keys.deserializeData<MetadataEntry>(raw))?.value as MetadataEntry | undefined) ?? undefined
+    );
   }
 
   /**
@@ -110,8 +182,12 @@ export class MetadataStore {
    * node. Readers in this process see queued writes at once. Resolves once committed.
    */
   set(cacheKey: string, entry: MetadataEntry): Promise<void> {
-    const latest: LatestEntry = { cacheKey, dataVersion: entry.dataVersion };
+    const latest: LatestEntry = { cacheKey, dataVersion: entry.dataVersion, createdAt: entry.createdAt };
     const lk = latestKey(entry.nodeName, entry.taskId);
+    if (this.signer) {
+      entry.signature = this.signer.sign('key', cacheKey, signedKeyPart(entry));
+      latest.signature = this.signer.sign('latest', lk, signedLatestPart(latest));
+    }
     this.pendingValues.set(cacheKey, entry);
     this.pendingValues.set(lk, latest);
     void this.keyWrites.set(lk, latest);
@@ -141,7 +217,10 @@ export class MetadataStore {
     values.forEach((v, i) => {
       const id = ids[i]!;
       const queued = this.pendingValues.get(id) as LatestEntry | undefined;
-      if (queued ?? v) out.set(id, (queued ?? v) as LatestEntry);
+      // An untrusted latest entry is only a prefetch hint: dropping it sends the lookup to `get`,
+      // which reports the rejection if the key's own entry is bad too.
+      if (queued) out.set(id, queued);
+      else if (v && !this.rejection('latest', id, signedLatestPart(v), v.signature)) out.set(id, v);
     });
     return out;
   }
@@ -152,7 +231,8 @@ export class MetadataStore {
       query?: (sql: string, ...args: unknown[]) => Promise<Array<{ key: string; value: string }>>;
       opts?: { dialect?: string; table?: string };
     };
-    if (store.opts?.dialect !== 'sqlite' || typeof store.query !== 'function') return this.keys.getMany<T>(ids);
+    if (store.opts?.dialect !== 'sqlite' || typeof store.query !== 'function')
+      return this.keys.getMany<T>(ids);
     const prefixed = ids.map((id) => this.keys._getKeyPrefix(id));
     const rows = await store.query(
       `SELECT key, value FROM ${store.opts.table ?? 'keyv'} WHERE key IN (SELECT value FROM json_each(?))`,
@@ -199,7 +279,10 @@ export class MetadataStore {
     // Stored as a JSON string: Keyv's serializer walks every value with a replacer, which costs more
     // than the run itself for a 10,000-node record.
     const compact = { ...record, events: compactEvents(record) };
-    await Promise.all([this.runWrites.set(record.runId, JSON.stringify(compact)), this.summaryWrites.set(record.runId, summary)]);
+    await Promise.all([
+      this.runWrites.set(record.runId, JSON.stringify(compact)),
+      this.summaryWrites.set(record.runId, summary),
+    ]);
   }
 
   async getRun(runId: string): Promise<RunRecord | undefined> {
@@ -236,7 +319,11 @@ export class MetadataStore {
   async close(): Promise<void> {
     await this.flush();
     if (this.reader) await (await this.reader).close();
-    await Promise.all([this.keys, this.keysWriter, this.runs, this.summaries].map((k) => k.disconnect?.().catch(() => undefined)));
+    await Promise.all(
+      [this.keys, this.keysWriter, this.runs, this.summaries].map((k) =>
+        k.disconnect?.().catch(() => undefined),
+      ),
+    );
   }
 }
 
@@ -249,7 +336,14 @@ type CompactEvent = [number, number, string, string, string | 0, string | 0, unk
  */
 function compactEvents(record: RunRecord): CompactEvent[] {
   return record.events.map((e) => {
-    const t: CompactEvent = [e.timestamp - record.startedAt, ACTORS.indexOf(e.actor), e.eventType, e.nodeName, e.taskId ?? 0, e.msg ?? 0];
+    const t: CompactEvent = [
+      e.timestamp - record.startedAt,
+      ACTORS.indexOf(e.actor),
+      e.eventType,
+      e.nodeName,
+      e.taskId ?? 0,
+      e.msg ?? 0,
+    ];
     if (e.value !== undefined) t.push(e.value);
     return t;
   });

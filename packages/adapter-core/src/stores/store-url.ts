@@ -46,7 +46,7 @@ export function parseStoreUrl(raw: string, what: string): StoreUrl {
             : undefined;
   if (!kind) {
     throw new ConfigError(
-      `${what}: unsupported store URL ${JSON.stringify(redact(raw))}; use postgres://…, redis://…, sqlite://FILE or file://DIR`,
+      `${what}: unsupported URL ${JSON.stringify(redact(raw))}; use postgres://…, redis://…, sqlite://FILE or file://DIR`,
     );
   }
   if (kind === 'sqlite' || kind === 'file') {

@@ -177,7 +177,9 @@ describe('dagcache verify / gc / clear (each on its own cache)', () => {
     const p = tempDir('dagcache-cli-');
     await twoRuns(p);
     const before = json(cli(['--path', p, '--json', 'stats']));
-    const dry = json(cli(['--path', p, '--json', 'gc', '--max-size', '0', '--dry-run']));
+    // Results used within the grace period (10 minutes by default) are spared: a process may be reading them.
+    expect(json(cli(['--path', p, '--json', 'gc', '--max-size', '0', '--dry-run']))).toMatchObject({ results: { removed: 0 } });
+    const dry = json(cli(['--path', p, '--json', 'gc', '--max-size', '0', '--grace', '0s', '--dry-run']));
     expect(dry).toMatchObject({ dryRun: true, results: { removed: 5 }, entries: 5 });
     expect(json(cli(['--path', p, '--json', 'stats'])).results.count).toBe(before.results.count);
     expect(json(cli(['--path', p, '--json', 'gc', '--older-than', '3650d']))).toMatchObject({
@@ -186,12 +188,12 @@ describe('dagcache verify / gc / clear (each on its own cache)', () => {
       runs: 0,
     });
     // A cap just under the total evicts at least one result, and never one more than needed.
-    const capped = json(cli(['--path', p, '--json', 'gc', '--max-size', String(before.results.bytes - 1)]));
+    const capped = json(cli(['--path', p, '--json', 'gc', '--max-size', String(before.results.bytes - 1), '--grace', '0s']));
     expect(capped.results.removed).toBeGreaterThanOrEqual(1);
     expect(capped.remaining.bytes).toBeLessThanOrEqual(before.results.bytes - 1);
     expect(capped.results.byReason.size).toBe(capped.results.removed);
     expect(capped.entries).toBeGreaterThanOrEqual(1);
-    const text = cli(['--path', p, 'gc', '--max-size', '0']);
+    const text = cli(['--path', p, 'gc', '--max-size', '0', '--grace', '0s']);
     expect(text.code).toBe(0);
     expect(text.stdout).toMatch(/^removed \d+ results/);
     expect(json(cli(['--path', p, '--json', 'stats']))).toMatchObject({

@@ -1,0 +1,99 @@
+import { resolve } from 'node:path';
+import Keyv from 'keyv';
+import { ConfigError, StoreUnavailableError } from '../errors.js';
+import { keyvFactoryFor, type KeyvFactory, type MetadataStoreOption } from '../stores/keyv-factory.js';
+import { openLeaseLock, type LeaseLock } from '../stores/locks/index.js';
+import { probeStore } from '../stores/probe.js';
+import type { ResultBackend } from '../stores/result-backend.js';
+import { openResultBackend } from '../stores/result-backends/index.js';
+import { MemoryResultBackend } from '../stores/result-backends/memory-result-backend.js';
+import { SqliteFileBackend } from '../stores/result-backends/sqlite-file-backend.js';
+import { parseStoreUrl, type StoreUrl } from '../stores/store-url.js';
+import type { CacheOptions } from './types.js';
+
+/** The three stores a cache runs on, opened and reachable. */
+export interface OpenedStores {
+  factory: KeyvFactory;
+  results: ResultBackend;
+  /** Undefined when single-flight is off. */
+  leases: LeaseLock | undefined;
+  /** Set when a store was unreachable and `onStoreUnavailable: 'disable'` made the cache run uncached. */
+  unavailable?: string;
+}
+
+/**
+ * Opens the metadata store, the result store and the lease store the options name. `store` sets all
+ * three; `metadataStore` and `resultStore` override it. Leases follow the metadata store (a custom Keyv
+ * factory gets SQLite leases beside the cache). Servers are probed first, so an unreachable one is a
+ * `StoreUnavailableError` within `connectTimeoutMs` — or, with `onStoreUnavailable: 'disable'`, a cache
+ * that runs every node uncached and writes nothing.
+ */
+export async function openStores(options: CacheOptions, path: string): Promise<OpenedStores> {
+  const timeout = options.connectTimeoutMs ?? 5_000;
+  const shared = options.store === undefined ? undefined : parseStoreUrl(options.store, 'store');
+  if (shared && shared.kind !== 'postgres' && shared.kind !== 'redis') {
+    throw new ConfigError(
+      `store: expected a postgres:// or redis:// URL (SQLite is the default under path), got ${shared.kind}://`,
+    );
+  }
+  const metaOption = (options.metadataStore as MetadataStoreOption | undefined) ?? options.store;
+  const meta = typeof metaOption === 'string' ? parseStoreUrl(metaOption, 'metadataStore') : undefined;
+  const resultUrl: StoreUrl | undefined =
+    options.resultStore !== undefined
+      ? parseStoreUrl(options.resultStore, 'resultStore')
+      : options.resultDir === undefined
+        ? shared
+        : undefined;
+  if (resultUrl && resultUrl.kind === 'sqlite') {
+    throw new ConfigError(
+      'resultStore: use file://DIR for results on disk (sqlite:// is for the metadata store)',
+    );
+  }
+  try {
+    for (const [url, what] of [
+      [meta, 'metadata store'],
+      [resultUrl, 'result store'],
+    ] as const) {
+      if (url) await probeStore(url, what, timeout);
+    }
+    const factory = await keyvFactoryFor(metaOption, resolve(path, 'meta.sqlite'));
+    const results =
+      !resultUrl || resultUrl.kind === 'file'
+        ? await SqliteFileBackend.open(
+            resolve(resultUrl?.path ?? options.resultDir ?? resolve(path, 'results')),
+          )
+        : await openResultBackend({
+            kind: resultUrl.kind as 'postgres' | 'redis',
+            url: resultUrl.url,
+            namespace: resultUrl.namespace,
+            connectTimeoutMs: timeout,
+          });
+    let leases: LeaseLock | undefined;
+    if (options.singleFlight !== false) {
+      leases =
+        meta && (meta.kind === 'postgres' || meta.kind === 'redis')
+          ? await openLeaseLock({ kind: meta.kind, url: meta.url, namespace: meta.namespace })
+          : await openLeaseLock({ kind: 'sqlite', file: resolve(path, 'locks.sqlite') });
+    }
+    return { factory, results, leases };
+  } catch (err) {
+    const unreachable =
+      err instanceof StoreUnavailableError ||
+      (err instanceof Error && err.message.startsWith('store unavailable'));
+    if (!unreachable) throw err;
+    if (options.onStoreUnavailable !== 'disable') {
+      throw err instanceof StoreUnavailableError
+        ? err
+        : new StoreUnavailableError(err.message, { cause: err });
+    }
+    process.emitWarning(`dagcache: ${err.message}; running uncached (onStoreUnavailable: 'disable')`, {
+      code: 'DAGCACHE_STORE_UNAVAILABLE',
+    });
+    return {
+      factory: (namespace) => new Keyv({ namespace }),
+      results: new MemoryResultBackend(),
+      leases: undefined,
+      unavailable: err.message,
+    };
+  }
+}
