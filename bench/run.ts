@@ -1,5 +1,5 @@
 // Runs every benchmark (or those named on the command line: `npm run bench -- core formats`).
-const all = ['core', 'fingerprint', 'formats', 'orc', 'nx', 'temporal'] as const;
+const all = ['core', 'fingerprint', 'formats', 'orc', 'nx', 'temporal', 'stores'] as const;
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const which = wanted.length ? wanted : all;
 for (const name of which) {
