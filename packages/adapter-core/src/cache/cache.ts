@@ -373,22 +373,28 @@ export class Cache {
   }
 
   private evicting: Promise<void> | undefined;
-  private lastEviction = 0;
+  private evictAgain = false;
 
   /**
    * Keeps the result store under `maxBytes` (called after each run, in the background): evicts least
-   * recently used results, never one used within `evictionGraceMs`. At most one pass at a time, and at
-   * most one every few seconds, since a long-lived worker finishes runs constantly.
+   * recently used results, never one used within `evictionGraceMs`. One pass at a time; runs that
+   * finish during a pass ask for one more, so a worker finishing runs constantly does not queue passes.
    */
   scheduleEviction(): void {
     const max = this.options.maxBytes;
-    if (max === undefined || this.unavailable || this.evicting || Date.now() - this.lastEviction < 5_000)
+    if (max === undefined || this.unavailable) return;
+    if (this.evicting) {
+      this.evictAgain = true;
       return;
-    this.lastEviction = Date.now();
-    const pass = import('../maintenance/evict.js')
-      .then(({ evictToSize }) => evictToSize(this, max, this.options.evictionGraceMs))
-      .then(() => undefined);
-    this.evicting = pass.finally(() => {
+    }
+    const pass = async (): Promise<void> => {
+      const { evictToSize } = await import('../maintenance/evict.js');
+      do {
+        this.evictAgain = false;
+        await evictToSize(this, max, this.options.evictionGraceMs);
+      } while (this.evictAgain);
+    };
+    this.evicting = pass().finally(() => {
       this.evicting = undefined;
     });
     this.trackRecordWrite(this.evicting);

@@ -514,6 +514,11 @@ export class Run {
         await this.dropBroken(name, taskId, cacheKey, dataVersion, 'MISSING_RESULT', 'result not found');
         return undefined;
       }
+      const rejected = this.cache.resultStore.rejection(entry);
+      if (rejected) {
+        await this.dropBroken(name, taskId, cacheKey, dataVersion, 'FAILED_RETRIEVAL', rejected);
+        return undefined;
+      }
       // Logged as a retrieval (so `info` logs list it); the value itself is read on first use.
       this.emit('result_store', 'GET_RESULT', name, { taskId, msg: 'deferred', value: dataVersion });
       return { dataVersion, value: undefined, loaded: false, byteSize: entry.byteSize, format: entry.format };

@@ -14,7 +14,9 @@ export function explainMiss(
   const name = node.taskId ? `${node.nodeName} (task ${node.taskId})` : node.nodeName;
   if (node.behavior === 'recompute' || node.behavior === 'disable' || node.behavior === 'ignore') {
     changes.push({ kind: 'behavior', behavior: node.behavior });
-    reasons.push(`${name} has behavior "${node.behavior}" (from ${node.behaviorSource ?? 'configuration'}), so it always runs`);
+    reasons.push(
+      `${name} has behavior "${node.behavior}" (from ${node.behaviorSource ?? 'configuration'}), so it always runs`,
+    );
   }
   if (!previous?.keyParts || !node.keyParts) {
     if (!previous) {
@@ -28,7 +30,9 @@ export function explainMiss(
       changes.push({ kind: 'code', before: a.codeVersion, after: b.codeVersion });
       reasons.push(`code version changed: ${short(a.codeVersion)} → ${short(b.codeVersion)}`);
     }
-    const partNames = [...new Set([...Object.keys(a.codeParts ?? {}), ...Object.keys(b.codeParts ?? {})])].sort();
+    const partNames = [
+      ...new Set([...Object.keys(a.codeParts ?? {}), ...Object.keys(b.codeParts ?? {})]),
+    ].sort();
     for (const part of partNames) {
       const before = a.codeParts?.[part] ?? null;
       const after = b.codeParts?.[part] ?? null;
@@ -54,7 +58,11 @@ export function explainMiss(
         reasons.push('same cache key as before, but the stored result was missing, corrupt or never written');
       } else {
         changes.push({ kind: 'same-key' });
-        reasons.push(node.status === 'retrieved' ? 'nothing changed: retrieved from the cache' : 'same cache key as before');
+        reasons.push(
+          node.status === 'retrieved'
+            ? 'nothing changed: retrieved from the cache'
+            : 'same cache key as before',
+        );
       }
     }
   }

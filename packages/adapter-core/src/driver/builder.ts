@@ -41,7 +41,8 @@ export class Builder {
 
   /** How many independent nodes may run at once (default 16). */
   withMaxConcurrency(n: number): this {
-    if (!Number.isInteger(n) || n < 1) throw new ConfigError(`maxConcurrency must be a positive integer, got ${n}`);
+    if (!Number.isInteger(n) || n < 1)
+      throw new ConfigError(`maxConcurrency must be a positive integer, got ${n}`);
     this.concurrency = n;
     return this;
   }

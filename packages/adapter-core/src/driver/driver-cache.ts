@@ -73,7 +73,12 @@ export class DriverCache {
     return this.open.getCacheKey(runId, nodeName, taskId);
   }
 
-  getDataVersion(runId: string, nodeName: string, cacheKey?: string, taskId?: string): Promise<string | null> {
+  getDataVersion(
+    runId: string,
+    nodeName: string,
+    cacheKey?: string,
+    taskId?: string,
+  ): Promise<string | null> {
     return this.open.getDataVersion(runId, nodeName, cacheKey, taskId);
   }
 
@@ -88,10 +93,12 @@ export class DriverCache {
     if (runId) {
       const rec: RunRecord | undefined = await this.open.getRun(runId);
       if (!rec) throw new DagcacheError(`resolveBehaviors: unknown run "${runId}"`);
-      for (const e of rec.events) if (e.eventType === 'RESOLVED_BEHAVIOR') out[e.nodeName] = e.value as CachingBehavior;
+      for (const e of rec.events)
+        if (e.eventType === 'RESOLVED_BEHAVIOR') out[e.nodeName] = e.value as CachingBehavior;
       return out;
     }
-    for (const [name, n] of this.graph.nodes) out[name] = resolveBehavior(this.options, name, n.cache.behavior, n.role).behavior;
+    for (const [name, n] of this.graph.nodes)
+      out[name] = resolveBehavior(this.options, name, n.cache.behavior, n.role).behavior;
     return out;
   }
 

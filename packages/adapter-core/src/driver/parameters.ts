@@ -23,17 +23,21 @@ export interface Parameters {
 export function readParameters(fn: (...args: any[]) => unknown, where: string): Parameters {
   const source = Function.prototype.toString.call(fn);
   const params = parseParams(source);
-  if (!params) throw new ConfigError(`${where}: cannot read the parameters of this function; pass \`deps\` explicitly`);
+  if (!params)
+    throw new ConfigError(`${where}: cannot read the parameters of this function; pass \`deps\` explicitly`);
   const first = params[0];
   if (!first) return { names: [], defaults: {}, destructured: false, arity: 0 };
   let pattern = first;
   if (pattern.type === 'AssignmentPattern') pattern = (pattern as any).left;
-  if (pattern.type !== 'ObjectPattern') return { names: [], defaults: {}, destructured: false, arity: params.length };
+  if (pattern.type !== 'ObjectPattern')
+    return { names: [], defaults: {}, destructured: false, arity: params.length };
   const names: string[] = [];
   const defaults: Record<string, DefaultValue> = {};
   for (const prop of (pattern as any).properties as any[]) {
     if (prop.type === 'RestElement') {
-      throw new ConfigError(`${where}: a rest element (...rest) hides which nodes it needs; list them with \`deps\``);
+      throw new ConfigError(
+        `${where}: a rest element (...rest) hides which nodes it needs; list them with \`deps\``,
+      );
     }
     let key: string;
     if (prop.key.type === 'Identifier' && !prop.computed) key = prop.key.name;
@@ -82,7 +86,8 @@ function literalValue(node: any): { ok: true; value: unknown } | { ok: false } {
     case 'UnaryExpression': {
       if (node.operator !== '-' && node.operator !== '+') return { ok: false };
       const inner = literalValue(node.argument);
-      if (!inner.ok || (typeof inner.value !== 'number' && typeof inner.value !== 'bigint')) return { ok: false };
+      if (!inner.ok || (typeof inner.value !== 'number' && typeof inner.value !== 'bigint'))
+        return { ok: false };
       return { ok: true, value: node.operator === '-' ? -(inner.value as number) : inner.value };
     }
     case 'TemplateLiteral':

@@ -202,9 +202,16 @@ export class MetadataStore {
     await Promise.all([this.keyWrites.flush(), this.runWrites.flush(), this.summaryWrites.flush()]);
   }
 
+  /** Removes a key's entry, and its node's latest-key hint when that names this key (else it would still hit). */
   async delete(cacheKey: string): Promise<void> {
-    this.recent.delete(cacheKey);
     await this.flush();
+    const entry = this.recent.get(cacheKey) ?? ((await this.keys.get<MetadataEntry>(cacheKey)) || undefined);
+    this.recent.delete(cacheKey);
+    if (entry?.nodeName !== undefined) {
+      const lk = latestKey(entry.nodeName, entry.taskId);
+      const latest = await this.keys.get<LatestEntry>(lk);
+      if (latest?.cacheKey === cacheKey) await this.keys.delete(lk);
+    }
     await this.keys.delete(cacheKey);
   }
 

@@ -25,7 +25,7 @@ export async function probeStore(store: StoreUrl, what: string, timeoutMs: numbe
       });
       client.on('error', () => undefined);
       cleanup = async () => {
-        await client.destroy();
+        if (client.isOpen) client.destroy();
       };
       await client.connect();
       await client.ping();
@@ -46,6 +46,7 @@ export async function probeStore(store: StoreUrl, what: string, timeoutMs: numbe
     );
   } finally {
     clearTimeout(timer);
-    await cleanup();
+    // Closing a client that never connected throws; that must not hide why it did not connect.
+    await cleanup().catch(() => undefined);
   }
 }

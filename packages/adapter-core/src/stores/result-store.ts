@@ -89,21 +89,27 @@ export class ResultStore {
 
   /** Whether an entry may be served: always without signing; with it, only when its signature matches. */
   trusted(entry: ResultEntry): boolean {
-    return (
-      !this.signer || this.signer.verify('result', entry.dataVersion, signedPart(entry), entry.signature)
-    );
+    return this.rejection(entry) === undefined;
   }
 
-  /** The entry for a data version, or undefined when there is none (or it is not trusted). */
+  /** Why an entry may not be served (signing is on and it is unsigned or tampered), or undefined. */
+  rejection(entry: ResultEntry): string | undefined {
+    if (!this.signer) return undefined;
+    if (!entry.signature) return `result ${entry.dataVersion}: entry is not signed (rejected: signing is on)`;
+    return this.signer.verify('result', entry.dataVersion, signedPart(entry), entry.signature)
+      ? undefined
+      : `result ${entry.dataVersion}: signature does not match (rejected: signing is on)`;
+  }
+
+  /** The entry for a data version, or undefined when there is none. Check `trusted` before serving it. */
   async entry(dv: string): Promise<ResultEntry | undefined> {
     checkDataVersion(dv);
     const p = this.pending.get(dv) ?? this.recent.get(dv);
     if (p) return p.entry;
-    const e = (await this.backend.entries([dv])).get(dv);
-    return e && this.trusted(e) ? e : undefined;
+    return (await this.backend.entries([dv])).get(dv);
   }
 
-  /** Trusted entries of many data versions in one query (a warm run checks all its hits at once). */
+  /** Entries of many data versions in one query (a warm run checks all its hits at once). */
   async entries(dvs: readonly string[]): Promise<Map<string, ResultEntry>> {
     const out = new Map<string, ResultEntry>();
     const ask: string[] = [];
@@ -113,13 +119,14 @@ export class ResultStore {
       if (p) out.set(dv, p.entry);
       else ask.push(dv);
     }
-    if (ask.length)
-      for (const [dv, e] of await this.backend.entries(ask)) if (this.trusted(e)) out.set(dv, e);
+    if (ask.length) for (const [dv, e] of await this.backend.entries(ask)) out.set(dv, e);
     return out;
   }
 
+  /** Whether a result that may be served is stored. */
   async has(dv: string): Promise<boolean> {
-    return (await this.entry(dv)) !== undefined;
+    const e = await this.entry(dv);
+    return e !== undefined && this.trusted(e);
   }
 
   /**
@@ -146,7 +153,8 @@ export class ResultStore {
     if (encoded.bytes.byteLength > this.backend.inlineMax) {
       // Skip rewriting a large blob that is already stored.
       const existing = await this.entry(dv);
-      if (existing && existing.format === format) return { entry: existing, written: Promise.resolve(false) };
+      if (existing && existing.format === format && this.trusted(existing))
+        return { entry: existing, written: Promise.resolve(false) };
     }
     return this.setBytes(dv, format, impl.extension, encoded.bytes, encoded.meta ?? {});
   }
@@ -322,11 +330,8 @@ export class ResultStore {
 
   /** The stored bytes after checking them against the signature (when signing is on) and checksum. */
   async readVerified(entry: ResultEntry, inline?: Uint8Array): Promise<Uint8Array> {
-    if (!this.trusted(entry)) {
-      throw new CorruptResultError(
-        `result ${entry.dataVersion}: ${entry.signature ? 'signature does not match' : 'entry is not signed'} (rejected: signing is on)`,
-      );
-    }
+    const rejected = this.rejection(entry);
+    if (rejected) throw new CorruptResultError(rejected);
     const bytes = entry.file
       ? await this.backend.readBytes(entry)
       : (inline ?? (await this.backend.readBytes(entry)));

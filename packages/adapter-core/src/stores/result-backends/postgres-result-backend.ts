@@ -370,7 +370,7 @@ export class PostgresResultBackend implements ResultBackend {
          ON CONFLICT (dv) DO UPDATE SET format = excluded.format, byte_size = excluded.byte_size, checksum = excluded.checksum,
            created_at = excluded.created_at, last_used_at = excluded.last_used_at, meta = excluded.meta, file = excluded.file,
            signature = excluded.signature, data = excluded.data
-         WHERE r.format <> excluded.format
+         WHERE r.format <> excluded.format OR (excluded.signature IS NOT NULL AND r.signature IS DISTINCT FROM excluded.signature)
          RETURNING dv, file
        ), released AS (
          UPDATE ${this.chunks} SET created_at = $1::bigint

@@ -34,21 +34,23 @@ end
 `;
 
 /**
- * KEYS: index, byte counter, one entry key per item. ARGV: grace, prefix, then 8 per item: dv, format,
- * size, used, entry JSON, file ('' for none), has-data flag, data. Writes an item only when no entry
- * of that format exists (content addressing); returns the data versions written. Being a script, the
+ * KEYS: index, byte counter, one entry key per item. ARGV: grace, prefix, then 9 per item: dv, format,
+ * size, used, entry JSON, file ('' for none), has-data flag, data, signature ('' for none). Writes an
+ * item only when no entry of that format exists (content addressing) — or, for a signed item, when the
+ * stored one carries another signature (an unsigned or forged entry is replaced, not kept); returns
+ * the data versions written. Being a script, the
  * check and the write cannot interleave with another writer, and the whole batch is one round trip.
  */
 const PUT_LUA = `${RELEASE_LUA}
 local grace, prefix = tonumber(ARGV[1]), ARGV[2]
 local written = {}
 local i = 0
-for a = 3, #ARGV, 8 do
+for a = 3, #ARGV, 9 do
   i = i + 1
   local key = KEYS[2 + i]
-  local dv, format, size, file = ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 5]
-  local old = redis.call('HMGET', key, 'format', 'size', 'file')
-  if old[1] ~= format then
+  local dv, format, size, file, sig = ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 5], ARGV[a + 8]
+  local old = redis.call('HMGET', key, 'format', 'size', 'file', 'sig')
+  if old[1] ~= format or (sig ~= '' and old[4] ~= sig) then
     if old[1] then
       redis.call('DECRBY', KEYS[2], old[2])
       if old[3] and old[3] ~= file then release(prefix, old[3], grace) end
@@ -57,6 +59,7 @@ for a = 3, #ARGV, 8 do
     redis.call('HSET', key, 'format', format, 'size', size, 'used', ARGV[a + 3], 'entry', ARGV[a + 4])
     if file ~= '' then redis.call('HSET', key, 'file', file) end
     if ARGV[a + 6] == '1' then redis.call('HSET', key, 'data', ARGV[a + 7]) end
+    if sig ~= '' then redis.call('HSET', key, 'sig', sig) end
     redis.call('ZADD', KEYS[1], 0, dv)
     redis.call('INCRBY', KEYS[2], size)
     written[#written + 1] = dv
@@ -392,6 +395,7 @@ export class RedisResultBackend implements ResultBackend {
         entry.file ?? '',
         inline ? '1' : '0',
         inline ? asBuffer(bytes) : '',
+        entry.signature ?? '',
       );
     }
     return (await this.client.eval(PUT_LUA, { keys, arguments: args })) as string[];
