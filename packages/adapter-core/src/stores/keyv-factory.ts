@@ -60,10 +60,10 @@ export async function keyvFactoryFor(
       return factory;
     }
     case 'postgres': {
-      const { default: KeyvPostgres } = await import('@keyv/postgres');
+      const { KeyvPostgresStore } = await import('./keyv-postgres-store.js');
       return (namespace) =>
         new Keyv({
-          store: new KeyvPostgres({
+          store: new KeyvPostgresStore({
             uri: parsed.url,
             iterationLimit: 500,
             connectionTimeoutMillis: 10_000,

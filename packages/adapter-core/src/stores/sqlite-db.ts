@@ -5,7 +5,12 @@ const require = createRequire(import.meta.url);
 
 /** A promise-based handle on one SQLite connection, with writes batched into transactions. */
 export class SqliteDb {
-  private queue: Array<{ sql: string; params: unknown[]; resolve: (changes: number) => void; reject: (e: Error) => void }> = [];
+  private queue: Array<{
+    sql: string;
+    params: unknown[];
+    resolve: (changes: number) => void;
+    reject: (e: Error) => void;
+  }> = [];
   private flushing: Promise<void> | undefined;
   private scheduled = false;
 
@@ -37,15 +42,21 @@ export class SqliteDb {
       this.statements.set(sql, st);
     }
     const stmt = st;
-    return new Promise((resolve, reject) => stmt.all(params, (err, rows) => (err ? reject(err) : resolve(rows as T[]))));
+    return new Promise((resolve, reject) =>
+      stmt.all(params, (err, rows) => (err ? reject(err) : resolve(rows as T[]))),
+    );
   }
 
   all<T = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {
-    return new Promise((resolve, reject) => this.db.all(sql, params, (err, rows) => (err ? reject(err) : resolve(rows as T[]))));
+    return new Promise((resolve, reject) =>
+      this.db.all(sql, params, (err, rows) => (err ? reject(err) : resolve(rows as T[]))),
+    );
   }
 
   run(sql: string, params: unknown[] = []): Promise<void> {
-    return new Promise((resolve, reject) => this.db.run(sql, params, (err) => (err ? reject(err) : resolve())));
+    return new Promise((resolve, reject) =>
+      this.db.run(sql, params, (err) => (err ? reject(err) : resolve())),
+    );
   }
 
   /**
@@ -70,7 +81,17 @@ export class SqliteDb {
   async writeAll<T>(sql: string, params: unknown[]): Promise<T[]> {
     await this.flush();
     while (this.flushing) await this.flushing;
-    return this.all<T>(sql, params);
+    // A statement that reads before it writes starts as a reader; when another process commits first,
+    // WAL refuses the upgrade with SQLITE_BUSY at once (the busy timeout does not apply, since waiting
+    // could not help that snapshot). The statement is atomic and did nothing: running it again is safe.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.all<T>(sql, params);
+      } catch (err) {
+        if ((err as { code?: string }).code !== 'SQLITE_BUSY' || attempt >= 100) throw err;
+        await new Promise((r) => setTimeout(r, Math.min(2 + attempt * 2, 50)));
+      }
+    }
   }
 
   /** Commits every queued write. */
@@ -95,7 +116,9 @@ export class SqliteDb {
         );
         db.run('COMMIT', (commitErr) => {
           batch.forEach((w, i) => {
-            const e = errors.get(i) ?? (commitErr && !/no transaction/.test(commitErr.message) ? commitErr : undefined);
+            const e =
+              errors.get(i) ??
+              (commitErr && !/no transaction/.test(commitErr.message) ? commitErr : undefined);
             if (e) w.reject(e);
             else w.resolve(changes.get(i) ?? 0);
           });
@@ -114,7 +137,9 @@ export class SqliteDb {
 
   async close(): Promise<void> {
     await this.flush();
-    await Promise.all([...this.statements.values()].map((st) => new Promise<void>((r) => st.finalize(() => r()))));
+    await Promise.all(
+      [...this.statements.values()].map((st) => new Promise<void>((r) => st.finalize(() => r()))),
+    );
     this.statements.clear();
     await new Promise<void>((resolve, reject) => this.db.close((err) => (err ? reject(err) : resolve())));
   }

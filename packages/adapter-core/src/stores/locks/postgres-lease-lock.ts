@@ -1,4 +1,5 @@
-import pg from 'pg';
+import type pg from 'pg';
+import { sharedPool, type SharedPool } from '../pg-pool.js';
 import { ConfigError, DagcacheError } from '../../errors.js';
 import { redact } from '../store-url.js';
 import type { LeaseLock } from './lease-lock.js';
@@ -22,11 +23,14 @@ export class PostgresLeaseLock implements LeaseLock {
   readonly location: string;
   private readonly sql: { acquire: string; renew: string; release: string; holders: string };
 
+  private readonly pool: pg.Pool;
+
   private constructor(
-    private readonly pool: pg.Pool,
+    private readonly shared: SharedPool,
     url: string,
     table: string,
   ) {
+    this.pool = shared.pool;
     this.location = redact(url);
     // clock_timestamp(), not now(): now() is fixed when a statement's transaction starts, so a
     // statement that waited on a row lock would hand out a lease already shortened by the wait.
@@ -58,19 +62,12 @@ export class PostgresLeaseLock implements LeaseLock {
       );
     }
     const table = `"${namespace}_leases"`;
-    const pool = new pg.Pool({
-      connectionString: url,
-      max: 4,
-      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
-      idleTimeoutMillis: 10_000,
-    });
-    // An idle connection the server drops is reported on the pool; without a listener that event
-    // would crash the process. The next query simply opens a new connection.
-    pool.on('error', () => undefined);
+    const shared = sharedPool(url, CONNECT_TIMEOUT_MS);
+    const pool = shared.pool;
     try {
       await pool.query('SELECT 1');
     } catch (e) {
-      await pool.end().catch(() => undefined);
+      await shared.release();
       throw new DagcacheError(`store unavailable: cannot reach Postgres at ${redact(url)}: ${message(e)}`, {
         cause: e,
       });
@@ -87,11 +84,11 @@ export class PostgresLeaseLock implements LeaseLock {
         .query<{ t: string | null }>('SELECT to_regclass($1) AS t', [table])
         .catch(() => ({ rows: [] }));
       if (!rows[0]?.t) {
-        await pool.end().catch(() => undefined);
+        await shared.release();
         throw e;
       }
     }
-    return new PostgresLeaseLock(pool, url, table);
+    return new PostgresLeaseLock(shared, url, table);
   }
 
   async acquire(keys: readonly string[], owner: string, leaseMs: number): Promise<Set<string>> {
@@ -116,7 +113,7 @@ export class PostgresLeaseLock implements LeaseLock {
   }
 
   close(): Promise<void> {
-    return this.pool.end();
+    return this.shared.release();
   }
 
   private async keysOf(sql: string, params: unknown[]): Promise<Set<string>> {

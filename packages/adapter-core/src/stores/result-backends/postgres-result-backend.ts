@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
+import { sharedPool, type SharedPool } from '../pg-pool.js';
 import { ConfigError, DagcacheError, StoreUnavailableError } from '../../errors.js';
 import type { FormatName } from '../../formats/result-format.js';
 import type { ResultBackend, ResultEntry } from '../result-backend.js';
@@ -107,14 +108,16 @@ export interface PostgresResultBackendOptions {
  */
 export class PostgresResultBackend implements ResultBackend {
   readonly inlineMax = INLINE_MAX;
+  private readonly pool: pg.Pool;
   private readonly results: string;
   private readonly chunks: string;
 
   private constructor(
     readonly location: string,
-    private readonly pool: pg.Pool,
+    private readonly shared: SharedPool,
     namespace: string,
   ) {
+    this.pool = shared.pool;
     this.results = `"${namespace}_results"`;
     this.chunks = `"${namespace}_chunks"`;
   }
@@ -133,31 +136,12 @@ export class PostgresResultBackend implements ResultBackend {
     }
     const location = locationOf(url);
     const connectTimeoutMs = options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS;
-    // The timeout goes on each connection attempt, not on the pool: pg-pool would also apply it to
-    // waiting for a free connection, failing reads whenever a few long blob reads hold the pool busy.
-    class TimedClient extends pg.Client {
-      constructor(config?: string | pg.ClientConfig) {
-        super({
-          ...(typeof config === 'string' ? { connectionString: config } : config),
-          connectionTimeoutMillis: connectTimeoutMs,
-        });
-      }
-    }
-    const pool = new pg.Pool({
-      connectionString: url,
-      Client: TimedClient,
-      max: options.maxConnections ?? 10,
-      idleTimeoutMillis: 30_000,
-      // Idle pooled connections alone do not keep a finished CLI run alive.
-      allowExitOnIdle: true,
-    });
-    // An idle connection dropped by the server is reported here; without a listener it would crash the
-    // process. The next query simply opens a new connection.
-    pool.on('error', () => undefined);
+    const shared = sharedPool(url, connectTimeoutMs);
+    const pool = shared.pool;
     try {
       await pool.query('SELECT 1');
     } catch (e) {
-      await pool.end().catch(() => undefined);
+      await shared.release();
       throw new StoreUnavailableError(
         `store unavailable: cannot reach Postgres at ${redact(url)}: ${message(e)}`,
         {
@@ -165,11 +149,11 @@ export class PostgresResultBackend implements ResultBackend {
         },
       );
     }
-    const backend = new PostgresResultBackend(location, pool, namespace);
+    const backend = new PostgresResultBackend(location, shared, namespace);
     try {
       await backend.createTables(namespace);
     } catch (e) {
-      await pool.end().catch(() => undefined);
+      await shared.release();
       throw e;
     }
     return backend;
@@ -434,7 +418,7 @@ export class PostgresResultBackend implements ResultBackend {
   }
 
   async close(): Promise<void> {
-    await this.pool.end();
+    await this.shared.release();
   }
 }
 
