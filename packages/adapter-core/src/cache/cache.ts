@@ -140,7 +140,7 @@ export async function openCache(options: CacheOptions = {}): Promise<Cache> {
   const metadataStore = new MetadataStore(stores.factory, signer);
   const resultStore = new ResultStore(stores.results, { signer, maxResultBytes: options.maxResultBytes });
   const summaries = await metadataStore.listRuns();
-  return new Cache(
+  const cache = new Cache(
     path,
     options,
     metadataStore,
@@ -149,6 +149,8 @@ export async function openCache(options: CacheOptions = {}): Promise<Cache> {
     stores.leases,
     stores.unavailable,
   );
+  await cache.leaseClient?.start();
+  return cache;
 }
 
 /** An open cache. Made by `openCache`; shared by every way in (direct API, Nx, Temporal). */

@@ -1,19 +1,56 @@
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
+import { DagcacheError } from '../errors.js';
 import type { LeaseLock } from '../stores/locks/index.js';
 
 /** Default lease: long enough that a busy machine renews in time, short enough to take over a dead holder. */
 export const DEFAULT_LEASE_MS = 30_000;
 
+/** How many processes can share one cache at once (each holds one session slot). */
+const SLOTS = Array.from({ length: 128 }, (_, i) => `session:${i}`);
+
+/** How often a process looks for other processes on the cache. */
+const SESSION_POLL_MS = 50;
+
+const ackKey = (newcomer: string, acker: string) => `ack:${newcomer}:${acker}`;
+
+/** What `claim` decided for a missed key. */
+export type Claim =
+  /** No other process uses the cache: execute without a lease round trip. */
+  | 'alone'
+  /** This process holds the key's lease: re-read the key, then execute. */
+  | 'leased'
+  /** Another execution (here or elsewhere) holds it: wait, then retrieve. */
+  | 'busy';
+
 /**
- * One process's side of cross-process single-flight. All leases of the process share one owner id,
- * acquisitions asked for in the same tick go to the store in one round trip, and one timer renews
- * every held lease, so a cold run of 1,000 nodes does not make 1,000 lock round trips plus timers.
+ * One process's side of cross-process single-flight.
+ *
+ * Leases cost a store round trip per missed key, which would dominate a cold run of small nodes, so a
+ * process that is alone on the cache takes none. Every process holds a session slot; a poll every
+ * 50 ms sees the others. A newcomer takes leases from its first node on, but executes nothing until
+ * every process already there has acknowledged it — and a process acknowledges only after it has
+ * switched to taking leases and taken them, after the fact, for the keys it is executing. So no key
+ * is ever executed by two processes at once, and a process alone pays one small poll per 50 ms.
+ *
+ * All leases of the process share one owner id; acquisitions and releases asked for in the same tick
+ * go to the store in one round trip each, and one timer renews every held lease.
  */
 export class LeaseClient {
   /** `host:pid:uuid`, so `holders` in a shared store says which machine and process holds a key. */
   readonly owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   private readonly held = new Set<string>();
+  /** Keys executing without a lease (taken while alone); leased after the fact when a peer arrives. */
+  private readonly unleased = new Set<string>();
+  private alone = false;
+  private slot: string | undefined;
+  /** Other live processes, and those this process has acknowledged / been acknowledged by. */
+  private peers = new Set<string>();
+  private readonly acked = new Set<string>();
+  private readonly ackedBy = new Set<string>();
+  private pollTimer: NodeJS.Timeout | undefined;
+  private polling: Promise<void> | undefined;
+  private closed = false;
   private asks = new Map<string, Array<(taken: boolean) => void>>();
   private askFailures: Array<(err: Error) => void> = [];
   private scheduled = false;
@@ -24,8 +61,107 @@ export class LeaseClient {
     readonly leaseMs: number,
   ) {}
 
+  /** Takes a session slot and looks for other processes once; the cache opens only after this. */
+  async start(): Promise<void> {
+    await this.register();
+    await this.poll();
+    this.pollTimer = setInterval(() => void this.poll().catch(() => undefined), SESSION_POLL_MS);
+    this.pollTimer.unref();
+  }
+
+  private async register(): Promise<void> {
+    const live = await this.lock.holders(SLOTS);
+    for (const slot of SLOTS) {
+      if (live.has(slot)) continue;
+      if ((await this.lock.acquire([slot], this.owner, this.leaseMs)).has(slot)) {
+        this.slot = slot;
+        this.held.add(slot);
+        this.startRenewing();
+        return;
+      }
+    }
+    throw new DagcacheError(
+      `single-flight: more than ${SLOTS.length} processes share this cache (${this.lock.location}); pass singleFlight: false to some`,
+    );
+  }
+
+  /** One look at the other processes (serialised: a slow store must not stack polls). */
+  private poll(): Promise<void> {
+    this.polling ??= this.pollOnce().finally(() => {
+      this.polling = undefined;
+    });
+    return this.polling;
+  }
+
+  private async pollOnce(): Promise<void> {
+    if (this.closed) return;
+    const live = await this.lock.holders(SLOTS);
+    if (this.slot && live.get(this.slot) !== this.owner) {
+      // The slot lapsed (this process stalled past its lease): take one again, as a newcomer would.
+      this.held.delete(this.slot);
+      this.slot = undefined;
+      this.ackedBy.clear();
+      await this.register();
+    }
+    const others = new Set([...live.values()].filter((o) => o !== this.owner));
+    if (others.size === 0) {
+      this.peers = others;
+      this.alone = true;
+      return;
+    }
+    // From here on every new miss takes a lease; then the keys already executing are leased too, and
+    // only then are newcomers acknowledged, so they can start executing.
+    this.alone = false;
+    const fresh = [...others].filter((p) => !this.acked.has(p));
+    if (fresh.length) {
+      if (this.unleased.size) {
+        for (const k of await this.lock.acquire([...this.unleased], this.owner, this.leaseMs))
+          this.held.add(k);
+      }
+      const acks = fresh.map((p) => ackKey(p, this.owner));
+      for (const k of await this.lock.acquire(acks, this.owner, this.leaseMs)) this.held.add(k);
+      for (const p of fresh) this.acked.add(p);
+      this.startRenewing();
+    }
+    for (const p of this.acked) {
+      if (others.has(p)) continue;
+      this.acked.delete(p);
+      this.ackedBy.delete(p);
+      void this.release(ackKey(p, this.owner));
+    }
+    this.peers = others;
+  }
+
+  /** Waits until every live peer has acknowledged this process (a peer that dies stops counting). */
+  private async awaitAcknowledged(): Promise<void> {
+    for (let pause = 5; ; pause = Math.min(pause * 2, 100)) {
+      const waiting = [...this.peers].filter((p) => !this.ackedBy.has(p));
+      if (waiting.length === 0) return;
+      const holders = await this.lock.holders(waiting.map((p) => ackKey(this.owner, p)));
+      for (const p of waiting) if (holders.get(ackKey(this.owner, p)) === p) this.ackedBy.add(p);
+      if (waiting.every((p) => this.ackedBy.has(p))) return;
+      await new Promise((r) => setTimeout(r, pause));
+      await this.poll();
+    }
+  }
+
+  /**
+   * Decides who executes a missed key: `alone` (no other process: no lease needed), `leased` (this
+   * process took the lease), or `busy` (someone holds it: wait and retrieve). Release with `release`.
+   */
+  async claim(key: string): Promise<Claim> {
+    if (this.unleased.has(key) || this.held.has(key)) return 'busy';
+    if (this.alone) {
+      this.unleased.add(key);
+      return 'alone';
+    }
+    await this.awaitAcknowledged();
+    if (this.alone) return this.claim(key);
+    return (await this.acquire(key)) ? 'leased' : 'busy';
+  }
+
   /** Takes the lease on `key` if it is free (or expired); resolves whether this process now holds it. */
-  acquire(key: string): Promise<boolean> {
+  private acquire(key: string): Promise<boolean> {
     return new Promise((resolve, reject) => {
       const list = this.asks.get(key);
       if (list) list.push(resolve);
@@ -47,7 +183,7 @@ export class LeaseClient {
       const taken = await this.lock.acquire([...asks.keys()], this.owner, this.leaseMs);
       for (const [key, waiters] of asks) {
         // Two callers in this process asking for one key: only the first may execute.
-        let first = taken.has(key) && !this.held.has(key);
+        let first = taken.has(key) && !this.held.has(key) && !this.unleased.has(key);
         if (first) this.held.add(key);
         for (const w of waiters) {
           w(first);
@@ -60,11 +196,37 @@ export class LeaseClient {
     }
   }
 
-  /** Frees a lease this process holds (after the result and its key are committed, or the node failed). */
-  async release(key: string): Promise<void> {
-    if (!this.held.delete(key)) return;
-    if (this.held.size === 0) this.stopRenewing();
-    await this.lock.release([key], this.owner);
+  private releases: Array<{ key: string; done: () => void }> = [];
+  private releaseScheduled = false;
+
+  /**
+   * Frees a key claimed by `claim` (after its result and key are committed, or the node failed).
+   * Releases asked for in the same tick go out together: a run's nodes commit in batches, and so do
+   * their leases.
+   */
+  release(key: string): Promise<void> {
+    this.unleased.delete(key);
+    if (!this.held.delete(key)) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.releases.push({ key, done: resolve });
+      if (this.releaseScheduled) return;
+      this.releaseScheduled = true;
+      setImmediate(() => void this.sendReleases());
+    });
+  }
+
+  private async sendReleases(): Promise<void> {
+    this.releaseScheduled = false;
+    const batch = this.releases;
+    this.releases = [];
+    // A release that fails leaves the lease to expire: neighbours wait at most leaseMs longer.
+    await this.lock
+      .release(
+        batch.map((r) => r.key),
+        this.owner,
+      )
+      .catch(() => undefined);
+    for (const r of batch) r.done();
   }
 
   private startRenewing(): void {
@@ -72,24 +234,23 @@ export class LeaseClient {
     this.renewTimer = setInterval(
       () => {
         const keys = [...this.held];
-        if (keys.length === 0) return this.stopRenewing();
         // A lease lost here (this process stalled past it) means a neighbour may run the node too; the
         // results are equal by construction and the last write wins, so nothing wrong is served.
-        void this.lock.renew(keys, this.owner, this.leaseMs).catch(() => undefined);
+        if (keys.length) void this.lock.renew(keys, this.owner, this.leaseMs).catch(() => undefined);
       },
       Math.max(10, Math.floor(this.leaseMs / 3)),
     );
     this.renewTimer.unref();
   }
 
-  private stopRenewing(): void {
+  /** Releases every lease and the session slot, and stops polling and renewing. */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.pollTimer) clearInterval(this.pollTimer);
     if (this.renewTimer) clearInterval(this.renewTimer);
     this.renewTimer = undefined;
-  }
-
-  /** Releases every lease still held and stops renewing. */
-  async close(): Promise<void> {
-    this.stopRenewing();
+    await this.polling?.catch(() => undefined);
+    while (this.releaseScheduled) await new Promise((r) => setImmediate(r));
     const keys = [...this.held];
     this.held.clear();
     if (keys.length) await this.lock.release(keys, this.owner).catch(() => undefined);

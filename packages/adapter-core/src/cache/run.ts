@@ -108,8 +108,13 @@ export class Run {
    * lookup that the store would have answered a moment earlier the same way.
    */
   async prefetch(nodes: readonly { nodeName: string; taskId?: string }[]): Promise<void> {
-    this.latest = await this.cache.metadataStore.latest(nodes);
-    for (const n of nodes) this.prefetched.add(MetadataStore.latestId(n.nodeName, n.taskId));
+    const untrusted = new Set<string>();
+    this.latest = await this.cache.metadataStore.latest(nodes, untrusted);
+    for (const n of nodes) {
+      const id = MetadataStore.latestId(n.nodeName, n.taskId);
+      // An untrusted hint says nothing: such a node's lookup reads (and reports) its key entry.
+      if (!untrusted.has(id)) this.prefetched.add(id);
+    }
     this.known = await this.cache.resultStore.entries([...this.latest.values()].map((l) => l.dataVersion));
   }
 
@@ -332,13 +337,19 @@ export class Run {
     const leases = this.cache.leaseClient!;
     let pause = this.cache.pollMs;
     let waitingSince: number | undefined;
+    const started = performance.now();
     for (;;) {
-      if (await leases.acquire(cacheKey)) {
+      const claim = await leases.claim(cacheKey);
+      // Waiting can also happen inside claim (a newcomer waits to be acknowledged by the processes
+      // already on the cache); anything over a millisecond is worth showing.
+      const waited = performance.now() - started;
+      if (waited >= 1) record.waitedMs = waited;
+      if (claim === 'alone') return { lease: cacheKey };
+      if (claim === 'leased') {
         const hit = await this.lookup(name, taskId, cacheKey, load, ctx, ttl, {
           fresh: true,
           quietMiss: true,
         });
-        if (waitingSince !== undefined) record.waitedMs = performance.now() - waitingSince;
         if (!hit) return { lease: cacheKey };
         await leases.release(cacheKey);
         return { hit };
@@ -354,7 +365,7 @@ export class Run {
       pause = Math.min(pause * 2, 500);
       const hit = await this.lookup(name, taskId, cacheKey, load, ctx, ttl, { fresh: true, quietMiss: true });
       if (hit) {
-        record.waitedMs = performance.now() - waitingSince;
+        record.waitedMs = performance.now() - started;
         return { hit };
       }
     }

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Keyv from 'keyv';
 import { ConfigError } from '../errors.js';
+import { retryBusy } from './sqlite-db.js';
 import { parseStoreUrl } from './store-url.js';
 
 /** Makes one Keyv per namespace; dagcache keeps keys, run records and run summaries apart so listing runs never scans keys. */
@@ -38,8 +39,8 @@ export async function keyvFactoryFor(
       const { default: KeyvSqlite } = await import('@keyv/sqlite');
       // Create the table and switch to WAL once, before several connections race to do it.
       const first = new KeyvSqlite({ uri: `sqlite://${file}`, busyTimeout: 15_000 } as any);
-      await (first as any).query('PRAGMA journal_mode=WAL');
-      await (first as any).query('PRAGMA synchronous=NORMAL');
+      await retryBusy(() => (first as any).query('PRAGMA journal_mode=WAL'));
+      await retryBusy(() => (first as any).query('PRAGMA synchronous=NORMAL'));
       let reuse: any = first;
       const factory: KeyvFactory = (namespace) => {
         let store = reuse;

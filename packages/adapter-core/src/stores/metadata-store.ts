@@ -216,7 +216,11 @@ export class MetadataStore {
   }
 
   /** Latest key per node, in one round trip (`getMany`). */
-  async latest(nodes: readonly { nodeName: string; taskId?: string }[]): Promise<Map<string, LatestEntry>> {
+  async latest(
+    nodes: readonly { nodeName: string; taskId?: string }[],
+    /** Collects the ids whose stored hint was not trusted (so the caller does not read them as "never stored"). */
+    untrusted?: Set<string>,
+  ): Promise<Map<string, LatestEntry>> {
     const out = new Map<string, LatestEntry>();
     if (nodes.length === 0) return out;
     const ids = nodes.map((n) => latestKey(n.nodeName, n.taskId));
@@ -228,6 +232,7 @@ export class MetadataStore {
       // which reports the rejection if the key's own entry is bad too.
       if (queued) out.set(id, queued);
       else if (v && !this.rejection('latest', id, signedLatestPart(v), v.signature)) out.set(id, v);
+      else if (v) untrusted?.add(id);
     });
     return out;
   }

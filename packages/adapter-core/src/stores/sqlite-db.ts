@@ -3,6 +3,24 @@ import type { Database } from 'sqlite3';
 
 const require = createRequire(import.meta.url);
 
+/**
+ * Runs a single statement again when SQLite answers SQLITE_BUSY at once. The busy timeout covers
+ * waiting for a lock, but some conflicts are refused without waiting: a statement that read before it
+ * writes when another process committed first (WAL cannot upgrade that snapshot), or two connections
+ * switching a brand-new file to WAL together. A refused statement did nothing, so running it again
+ * is safe.
+ */
+export async function retryBusy<T>(statement: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await statement();
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'SQLITE_BUSY' || attempt >= 100) throw err;
+      await new Promise((r) => setTimeout(r, Math.min(2 + attempt * 2, 50)));
+    }
+  }
+}
+
 /** A promise-based handle on one SQLite connection, with writes batched into transactions. */
 export class SqliteDb {
   private queue: Array<{
@@ -48,14 +66,20 @@ export class SqliteDb {
   }
 
   all<T = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {
-    return new Promise((resolve, reject) =>
-      this.db.all(sql, params, (err, rows) => (err ? reject(err) : resolve(rows as T[]))),
+    return retryBusy(
+      () =>
+        new Promise<T[]>((resolve, reject) =>
+          this.db.all(sql, params, (err, rows) => (err ? reject(err) : resolve(rows as T[]))),
+        ),
     );
   }
 
   run(sql: string, params: unknown[] = []): Promise<void> {
-    return new Promise((resolve, reject) =>
-      this.db.run(sql, params, (err) => (err ? reject(err) : resolve())),
+    return retryBusy(
+      () =>
+        new Promise<void>((resolve, reject) =>
+          this.db.run(sql, params, (err) => (err ? reject(err) : resolve())),
+        ),
     );
   }
 
@@ -81,17 +105,7 @@ export class SqliteDb {
   async writeAll<T>(sql: string, params: unknown[]): Promise<T[]> {
     await this.flush();
     while (this.flushing) await this.flushing;
-    // A statement that reads before it writes starts as a reader; when another process commits first,
-    // WAL refuses the upgrade with SQLITE_BUSY at once (the busy timeout does not apply, since waiting
-    // could not help that snapshot). The statement is atomic and did nothing: running it again is safe.
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await this.all<T>(sql, params);
-      } catch (err) {
-        if ((err as { code?: string }).code !== 'SQLITE_BUSY' || attempt >= 100) throw err;
-        await new Promise((r) => setTimeout(r, Math.min(2 + attempt * 2, 50)));
-      }
-    }
+    return this.all<T>(sql, params);
   }
 
   /** Commits every queued write. */

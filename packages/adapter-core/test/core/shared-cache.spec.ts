@@ -435,22 +435,48 @@ describe('single-flight between caches', () => {
   it('a lease left by a process that died is taken over once it expires', async () => {
     const path = tempDir();
     const nodes = { a: node(() => (calls.hit('a'), 'A'), { version: 'lease-test' }) };
-    // The key the node will have, held by an owner that will never renew or release it.
+    // A process that died while executing the node: its session slot and the key's lease stay until
+    // they expire, since nobody renews them.
     const key = composeCacheKey({ nodeName: 'a', codeVersion: 'lease-test', dependencies: {} });
     const lock = await openLeaseLock({ kind: 'sqlite', file: join(path, 'locks.sqlite') });
-    expect(await lock.acquire([key], 'dead-host:1:gone', 700)).toEqual(new Set([key]));
+    expect(await lock.acquire(['session:0', key], 'dead-host:1:gone', 700)).toEqual(
+      new Set(['session:0', key]),
+    );
     await lock.close();
     calls.reset();
     const dr = build(nodes, { path, singleFlight: { leaseMs: 700, pollMs: 20 } });
+    const started = Date.now();
     expect(await dr.execute(['a'])).toEqual({ a: 'A' });
     expect(calls.all).toEqual({ a: 1 });
     const rec = await dr.cache.getRun(dr.cache.lastRunId);
     expect(rec!.nodes.a).toMatchObject({ status: 'executed', cacheKey: key });
     expect(rec!.nodes.a!.waitedMs).toBeGreaterThan(300);
-    expect(await messages(dr, 'a')).toContain(
+    expect(Date.now() - started).toBeGreaterThan(300);
+    await dr.cache.close();
+  });
+
+  it('a live process holding the key makes a newcomer wait, then retrieve what it stored', async () => {
+    const path = tempDir();
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const slowNodes = { a: node(async () => (calls.hit('a'), await gate, 'A'), { version: 'wait-test' }) };
+    calls.reset();
+    const first = build(slowNodes, { path, singleFlight: { pollMs: 10 } });
+    const running = first.execute(['a']);
+    // The first cache is alone and executes without a lease; the second arrives while it runs.
+    while (calls.of('a') === 0) await new Promise((r) => setTimeout(r, 5));
+    const second = build(slowNodes, { path, singleFlight: { pollMs: 10 } });
+    const waiting = second.execute(['a']);
+    await new Promise((r) => setTimeout(r, 300));
+    release();
+    expect(await running).toEqual({ a: 'A' });
+    expect(await waiting).toEqual({ a: 'A' });
+    expect(calls.all).toEqual({ a: 1 });
+    expect(await statuses(second)).toEqual({ a: 'retrieved' });
+    expect(await messages(second, 'a')).toContain(
       'GET_DATA_VERSION waiting: another process is executing this key',
     );
-    await dr.cache.close();
+    await Promise.all([first.cache.close(), second.cache.close()]);
   });
 });
 

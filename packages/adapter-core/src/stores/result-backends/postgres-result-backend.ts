@@ -178,10 +178,10 @@ export class PostgresResultBackend implements ResultBackend {
         await this.pool.query(sql);
       } catch (e) {
         // Several processes opening a fresh namespace at once race inside CREATE … IF NOT EXISTS: the
-        // loser gets a unique violation on the catalog (23505) or "already exists" (42P07). Either way
-        // the object now exists.
+        // loser gets a unique violation on the catalog (23505), "relation already exists" (42P07) or
+        // "type already exists" (42710, the table's row type). Either way the object now exists.
         const code = (e as { code?: string }).code;
-        if (code !== '23505' && code !== '42P07') throw e;
+        if (code !== '23505' && code !== '42P07' && code !== '42710') throw e;
       }
     }
   }
