@@ -8,6 +8,8 @@ const CHUNK = 64 * 1024;
 const DIRECT_BYTES = 1024;
 /** Strings shorter than this are written by a JS loop when ASCII; crossing into C++ costs more. */
 const SHORT_STRING = 64;
+/** Largest slice of a big view handed to one hash update. */
+const DIRECT_SLICE = 256 * 1024 * 1024;
 
 // One-shot hashing (Node ≥ 20.12) skips creating a Hash object, which costs more than hashing a small
 // record; most values fit in one scratch buffer, so most fingerprints never create one.
@@ -147,7 +149,11 @@ export class HashSink {
     const n = view.byteLength;
     if (n >= DIRECT_BYTES) {
       this.flush();
-      (this.hash ??= crypto.createHash('sha256')).update(view);
+      const hash = (this.hash ??= crypto.createHash('sha256'));
+      // In slices: one update takes at most 2 GiB ("data is too long" above that).
+      const bytes = new Uint8Array(view.buffer, view.byteOffset, n);
+      for (let at = 0; at < n; at += DIRECT_SLICE)
+        hash.update(bytes.subarray(at, Math.min(at + DIRECT_SLICE, n)));
       return;
     }
     if (this.pos + n > CHUNK) this.flush();
