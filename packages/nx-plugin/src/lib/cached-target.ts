@@ -110,6 +110,10 @@ export async function runCachedTarget(
     ...(options.metadataStore || defaults.metadataStore
       ? { metadataStore: options.metadataStore ?? defaults.metadataStore }
       : {}),
+    ...(options.store || defaults.store ? { store: options.store ?? defaults.store } : {}),
+    ...(options.resultStore || defaults.resultStore
+      ? { resultStore: options.resultStore ?? defaults.resultStore }
+      : {}),
   };
   const behaviorOf = (depId: string) => {
     const dep = context.taskGraph?.tasks[depId];

@@ -9,7 +9,7 @@ import type { TokenContext } from './tokens.js';
 import { listFiles } from './workspace-files.js';
 
 /** Options that say where and how results are stored, not what the target computes: not in the key. */
-const STORAGE_OPTIONS = new Set(['behavior', 'path', 'metadataStore', 'format']);
+const STORAGE_OPTIONS = new Set(['behavior', 'path', 'metadataStore', 'store', 'resultStore', 'format']);
 
 /** Bump when the meaning of a stored bundle changes, so old entries are never read with new rules. */
 export const BUNDLE_FORMAT = 1;

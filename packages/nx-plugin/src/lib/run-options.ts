@@ -28,6 +28,10 @@ export interface RunExecutorSchema {
   path?: string;
   /** Metadata store URL (`sqlite://…`, `postgres://…`, `redis://…`). Default: nx.json plugin option, else SQLite in `path`. */
   metadataStore?: string;
+  /** One URL for a shared cache (`postgres://…`, `redis://…`, `?namespace=NAME`). Default: nx.json plugin option. */
+  store?: string;
+  /** Result store URL (`file://DIR`, `postgres://…`, `redis://…`). Default: nx.json plugin option, else `<path>/results`. */
+  resultStore?: string;
   /** Extra command-line arguments Nx passes on (`nx run a:build -- --flag`). */
   __unparsed__?: string[];
 }

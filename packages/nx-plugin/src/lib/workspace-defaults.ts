@@ -39,6 +39,8 @@ export interface DagcacheNxPluginOptions extends BehaviorConfig {
   targets?: Record<string, WrappedTargetDefinition>;
   path?: string;
   metadataStore?: string;
+  store?: string;
+  resultStore?: string;
   format?: 'pickle' | 'json';
   logToFile?: boolean;
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createClient, RESP_TYPES, type RedisClientType } from '@redis/client';
 import { ConfigError, DagcacheError, StoreUnavailableError } from '../../errors.js';
+import { putInBatches } from './put-batches.js';
 import type { ResultBackend, ResultEntry } from '../result-backend.js';
 import { redact } from '../store-url.js';
 
@@ -354,27 +355,8 @@ export class RedisResultBackend implements ResultBackend {
     return out;
   }
 
-  async put(items: ReadonlyArray<{ entry: ResultEntry; bytes?: Uint8Array }>): Promise<Set<string>> {
-    // Last write wins within a call too.
-    const byDv = new Map(items.map((it) => [it.entry.dataVersion, it]));
-    const written = new Set<string>();
-    let batch: Array<{ entry: ResultEntry; bytes?: Uint8Array }> = [];
-    let batchBytes = 0;
-    const flush = async () => {
-      if (batch.length === 0) return;
-      for (const dv of await this.putBatch(batch)) written.add(dv);
-      batch = [];
-      batchBytes = 0;
-    };
-    for (const it of byDv.values()) {
-      const size = it.entry.file === null ? (it.bytes?.byteLength ?? 0) : 0;
-      if (batch.length >= ITEMS_PER_PUT || (batch.length > 0 && batchBytes + size > BYTES_PER_PUT))
-        await flush();
-      batch.push(it);
-      batchBytes += size;
-    }
-    await flush();
-    return written;
+  put(items: ReadonlyArray<{ entry: ResultEntry; bytes?: Uint8Array }>): Promise<Set<string>> {
+    return putInBatches(items, ITEMS_PER_PUT, BYTES_PER_PUT, (batch) => this.putBatch(batch));
   }
 
   private async putBatch(
