@@ -9,8 +9,10 @@ export const DEFAULT_LEASE_MS = 30_000;
 /** How many processes can share one cache at once (each holds one session slot). */
 const SLOTS = Array.from({ length: 128 }, (_, i) => `session:${i}`);
 
-/** How often a process looks for other processes on the cache. */
+/** How often a process looks for other processes on the cache (while busy, and while idle). */
 const SESSION_POLL_MS = 50;
+const IDLE_POLL_MS = 1_000;
+const IDLE_AFTER_MS = 5_000;
 
 const ackKey = (newcomer: string, acker: string) => `ack:${newcomer}:${acker}`;
 
@@ -27,11 +29,12 @@ export type Claim =
  * One process's side of cross-process single-flight.
  *
  * Leases cost a store round trip per missed key, which would dominate a cold run of small nodes, so a
- * process that is alone on the cache takes none. Every process holds a session slot; a poll every
- * 50 ms sees the others. A newcomer takes leases from its first node on, but executes nothing until
+ * process that is alone on the cache takes none. Every process holds a session slot; a poll (every
+ * 50 ms while busy, every second when idle) sees the others. A newcomer takes leases from its first node on, but executes nothing until
  * every process already there has acknowledged it — and a process acknowledges only after it has
  * switched to taking leases and taken them, after the fact, for the keys it is executing. So no key
- * is ever executed by two processes at once, and a process alone pays one small poll per 50 ms.
+ * is ever executed by two processes at once (as long as leases are renewed in time), and a process
+ * alone pays one small query per poll.
  *
  * All leases of the process share one owner id; acquisitions and releases asked for in the same tick
  * go to the store in one round trip each, and one timer renews every held lease.
@@ -51,6 +54,8 @@ export class LeaseClient {
   private pollTimer: NodeJS.Timeout | undefined;
   private polling: Promise<void> | undefined;
   private closed = false;
+  private lastPoll = 0;
+  private lastClaim = 0;
   private asks = new Map<string, Array<(taken: boolean) => void>>();
   private askFailures: Array<(err: Error) => void> = [];
   private scheduled = false;
@@ -65,7 +70,13 @@ export class LeaseClient {
   async start(): Promise<void> {
     await this.register();
     await this.poll();
-    this.pollTimer = setInterval(() => void this.poll().catch(() => undefined), SESSION_POLL_MS);
+    // Every 50 ms while this process executes (a newcomer waits for its acknowledgement), every second
+    // when it has been idle for a while: a long-lived worker does not query the store 20 times a second.
+    this.pollTimer = setInterval(() => {
+      const idle = Date.now() - this.lastClaim > IDLE_AFTER_MS;
+      if (idle && Date.now() - this.lastPoll < IDLE_POLL_MS) return;
+      void this.poll().catch(() => undefined);
+    }, SESSION_POLL_MS);
     this.pollTimer.unref();
   }
 
@@ -96,6 +107,7 @@ export class LeaseClient {
   private async pollOnce(): Promise<void> {
     if (this.closed) return;
     const live = await this.lock.holders(SLOTS);
+    this.lastPoll = Date.now();
     if (this.slot && live.get(this.slot) !== this.owner) {
       // The slot lapsed (this process stalled past its lease): take one again, as a newcomer would.
       this.held.delete(this.slot);
@@ -104,6 +116,12 @@ export class LeaseClient {
       await this.register();
     }
     const others = new Set([...live.values()].filter((o) => o !== this.owner));
+    for (const p of this.acked) {
+      if (others.has(p)) continue;
+      this.acked.delete(p);
+      this.ackedBy.delete(p);
+      void this.release(ackKey(p, this.owner));
+    }
     if (others.size === 0) {
       this.peers = others;
       this.alone = true;
@@ -122,12 +140,6 @@ export class LeaseClient {
       for (const k of await this.lock.acquire(acks, this.owner, this.leaseMs)) this.held.add(k);
       for (const p of fresh) this.acked.add(p);
       this.startRenewing();
-    }
-    for (const p of this.acked) {
-      if (others.has(p)) continue;
-      this.acked.delete(p);
-      this.ackedBy.delete(p);
-      void this.release(ackKey(p, this.owner));
     }
     this.peers = others;
   }
@@ -150,6 +162,7 @@ export class LeaseClient {
    * process took the lease), or `busy` (someone holds it: wait and retrieve). Release with `release`.
    */
   async claim(key: string): Promise<Claim> {
+    this.lastClaim = Date.now();
     if (this.unleased.has(key) || this.held.has(key)) return 'busy';
     if (this.alone) {
       this.unleased.add(key);
