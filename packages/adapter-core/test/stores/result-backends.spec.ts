@@ -210,6 +210,38 @@ describe.each(cases)('$kind result backend', ({ kind, start }) => {
     expect(await b.readBytes(entry)).toBeUndefined();
   });
 
+  test('a truncated chunk reads back as bytes of the wrong size (a checksum mismatch), not as missing', async () => {
+    const b = await open();
+    const entry = await putBlob(b, 'dvTruncated1', randomBytes(9 * 1024 * 1024));
+    const blobId = entry.file!.split(':')[1]!;
+    if (kind === 'postgres') {
+      const c = new pg.Client({ connectionString: server!.url });
+      await c.connect();
+      try {
+        await c.query(
+          `UPDATE "${b.ns}_chunks" SET data = substring(data from 1 for 1000) WHERE blob = $1 AND idx = 1`,
+          [blobId],
+        );
+      } finally {
+        await c.end();
+      }
+    } else {
+      const c = createClient({ url: server!.url });
+      await c.connect();
+      try {
+        const key = `${b.ns}:chunk:${blobId}:1`;
+        const chunk = await c.get(key);
+        expect(chunk).not.toBeNull();
+        await c.set(key, chunk!.slice(0, 1000));
+      } finally {
+        await c.close();
+      }
+    }
+    const back = await b.readBytes(entry);
+    expect(back).toBeDefined();
+    expect(back!.byteLength).not.toBe(entry.byteSize);
+  });
+
   test('a deleted entry is gone at once, its blob stays readable for the grace period, then sweep reclaims it', async () => {
     const graceMs = 1_000;
     const b = await open({ graceMs });

@@ -277,12 +277,15 @@ export class PostgresResultBackend implements ResultBackend {
         if (rows.length !== last - first) return undefined;
         for (let k = 0; k < rows.length; k++) {
           const { idx, data } = rows[k]!;
-          const n = idx === first + k ? decodeBytea(data, out, offset) : -1;
-          if (n < 0) return undefined;
+          if (idx !== first + k) return undefined;
+          // A chunk longer than its place: the bytes are there but wrong (checksum mismatch, not "missing").
+          const n = decodeBytea(data, out, offset);
+          if (n < 0) return out.subarray(0, offset);
           offset += n;
         }
       }
-      return offset === out.byteLength ? out : undefined;
+      // Chunks shorter than written: also present but wrong; the store reports the size mismatch.
+      return offset === out.byteLength ? out : out.subarray(0, offset);
     } catch (e) {
       failed = true;
       throw e;

@@ -348,7 +348,9 @@ export class RedisResultBackend implements ResultBackend {
         const i = first + k;
         const expected = Math.min(CHUNK_BYTES, entry.byteSize - i * CHUNK_BYTES);
         // Chunks are never rewritten, so a chunk is either this write's or gone (expired, swept).
-        if (!chunk || chunk.byteLength !== expected) return undefined;
+        if (!chunk) return undefined;
+        // Present but not the size written: wrong bytes (a checksum mismatch for the store), not missing ones.
+        if (chunk.byteLength !== expected) return out.subarray(0, i * CHUNK_BYTES);
         chunk.copy(out, i * CHUNK_BYTES);
       }
     }
