@@ -14,7 +14,31 @@ const SESSION_POLL_MS = 50;
 const IDLE_POLL_MS = 1_000;
 const IDLE_AFTER_MS = 5_000;
 
+/**
+ * Session slots and acknowledgements have a short lease of their own: a process that died without
+ * closing (kill -9, Ctrl-C) stops holding up newcomers after a few seconds, not after a key's lease.
+ */
+const SESSION_LEASE_MS = 5_000;
+
 const ackKey = (newcomer: string, acker: string) => `ack:${newcomer}:${acker}`;
+
+/**
+ * Whether an owner id (`host:pid:uuid`) names a process of this machine that no longer exists. Only
+ * then is its lease freed at once; elsewhere (or if the pid was reused) it expires on its own.
+ */
+export function isDeadLocalOwner(owner: string): boolean {
+  const parts = owner.split(':');
+  if (parts.length < 3) return false;
+  const pid = Number(parts[parts.length - 2]);
+  const host = parts.slice(0, -2).join(':');
+  if (host !== hostname() || !Number.isInteger(pid) || pid <= 0 || pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
 
 /** What `claim` decided for a missed key. */
 export type Claim =
@@ -34,7 +58,9 @@ export type Claim =
  * every process already there has acknowledged it — and a process acknowledges only after it has
  * switched to taking leases and taken them, after the fact, for the keys it is executing. So no key
  * is ever executed by two processes at once (as long as leases are renewed in time), and a process
- * alone pays one small query per poll.
+ * alone pays one small query per poll. Slots and acknowledgements have a short lease (5 s), so a
+ * process that died without closing holds up newcomers only briefly — and not at all when it was on
+ * this machine: a dead pid's slots and key leases are freed on sight.
  *
  * All leases of the process share one owner id; acquisitions and releases asked for in the same tick
  * go to the store in one round trip each, and one timer renews every held lease.
@@ -42,7 +68,10 @@ export type Claim =
 export class LeaseClient {
   /** `host:pid:uuid`, so `holders` in a shared store says which machine and process holds a key. */
   readonly owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  /** Leases on cache keys (renewed with `leaseMs`). */
   private readonly held = new Set<string>();
+  /** The session slot and acknowledgements (renewed with the shorter session lease). */
+  private readonly session = new Set<string>();
   /** Keys executing without a lease (taken while alone); leased after the fact when a peer arrives. */
   private readonly unleased = new Set<string>();
   private alone = false;
@@ -61,13 +90,19 @@ export class LeaseClient {
   private scheduled = false;
   private renewTimer: NodeJS.Timeout | undefined;
 
+  private readonly sessionLeaseMs: number;
+
   constructor(
     readonly lock: LeaseLock,
     readonly leaseMs: number,
-  ) {}
+  ) {
+    this.sessionLeaseMs = Math.min(SESSION_LEASE_MS, leaseMs);
+  }
 
   /** Takes a session slot and looks for other processes once; the cache opens only after this. */
   async start(): Promise<void> {
+    // A process starting up polls fast too: it is about to execute and may need acknowledgements.
+    this.lastClaim = Date.now();
     await this.register();
     await this.poll();
     // Every 50 ms while this process executes (a newcomer waits for its acknowledgement), every second
@@ -84,9 +119,9 @@ export class LeaseClient {
     const live = await this.lock.holders(SLOTS);
     for (const slot of SLOTS) {
       if (live.has(slot)) continue;
-      if ((await this.lock.acquire([slot], this.owner, this.leaseMs)).has(slot)) {
+      if ((await this.lock.acquire([slot], this.owner, this.sessionLeaseMs)).has(slot)) {
         this.slot = slot;
-        this.held.add(slot);
+        this.session.add(slot);
         this.startRenewing();
         return;
       }
@@ -110,17 +145,25 @@ export class LeaseClient {
     this.lastPoll = Date.now();
     if (this.slot && live.get(this.slot) !== this.owner) {
       // The slot lapsed (this process stalled past its lease): take one again, as a newcomer would.
-      this.held.delete(this.slot);
+      this.session.delete(this.slot);
       this.slot = undefined;
       this.ackedBy.clear();
       await this.register();
     }
-    const others = new Set([...live.values()].filter((o) => o !== this.owner));
+    const others = new Set<string>();
+    for (const [slot, owner] of live) {
+      if (owner === this.owner) continue;
+      // A process of this machine that died without closing: free its slot now instead of waiting.
+      if (isDeadLocalOwner(owner)) void this.lock.release([slot], owner).catch(() => undefined);
+      else others.add(owner);
+    }
     for (const p of this.acked) {
       if (others.has(p)) continue;
       this.acked.delete(p);
       this.ackedBy.delete(p);
-      void this.release(ackKey(p, this.owner));
+      const ack = ackKey(p, this.owner);
+      this.session.delete(ack);
+      void this.lock.release([ack], this.owner).catch(() => undefined);
     }
     if (others.size === 0) {
       this.peers = others;
@@ -137,7 +180,7 @@ export class LeaseClient {
           this.held.add(k);
       }
       const acks = fresh.map((p) => ackKey(p, this.owner));
-      for (const k of await this.lock.acquire(acks, this.owner, this.leaseMs)) this.held.add(k);
+      for (const k of await this.lock.acquire(acks, this.owner, this.sessionLeaseMs)) this.session.add(k);
       for (const p of fresh) this.acked.add(p);
       this.startRenewing();
     }
@@ -170,7 +213,14 @@ export class LeaseClient {
     }
     await this.awaitAcknowledged();
     if (this.alone) return this.claim(key);
-    return (await this.acquire(key)) ? 'leased' : 'busy';
+    if (await this.acquire(key)) return 'leased';
+    // Held by a process of this machine that is gone: free the key now rather than after its lease.
+    const holder = (await this.lock.holders([key])).get(key);
+    if (holder && isDeadLocalOwner(holder)) {
+      await this.lock.release([key], holder);
+      if (await this.acquire(key)) return 'leased';
+    }
+    return 'busy';
   }
 
   /** Takes the lease on `key` if it is free (or expired); resolves whether this process now holds it. */
@@ -243,15 +293,18 @@ export class LeaseClient {
   }
 
   private startRenewing(): void {
-    if (this.renewTimer || this.held.size === 0) return;
+    if (this.renewTimer) return;
     this.renewTimer = setInterval(
       () => {
-        const keys = [...this.held];
         // A lease lost here (this process stalled past it) means a neighbour may run the node too; the
         // results are equal by construction and the last write wins, so nothing wrong is served.
+        const session = [...this.session];
+        if (session.length)
+          void this.lock.renew(session, this.owner, this.sessionLeaseMs).catch(() => undefined);
+        const keys = [...this.held];
         if (keys.length) void this.lock.renew(keys, this.owner, this.leaseMs).catch(() => undefined);
       },
-      Math.max(10, Math.floor(this.leaseMs / 3)),
+      Math.max(10, Math.floor(this.sessionLeaseMs / 3)),
     );
     this.renewTimer.unref();
   }
@@ -264,8 +317,9 @@ export class LeaseClient {
     this.renewTimer = undefined;
     await this.polling?.catch(() => undefined);
     while (this.releaseScheduled) await new Promise((r) => setImmediate(r));
-    const keys = [...this.held];
+    const keys = [...this.held, ...this.session];
     this.held.clear();
+    this.session.clear();
     if (keys.length) await this.lock.release(keys, this.owner).catch(() => undefined);
   }
 }

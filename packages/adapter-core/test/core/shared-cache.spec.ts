@@ -1,6 +1,8 @@
 // Issue 8: the parts of a shared cache that one process can show — signing, TTLs, the size cap,
 // result limits, hostile names, unreachable stores and single-flight between two caches.
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { hostname } from 'node:os';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { serialize } from 'node:v8';
@@ -452,6 +454,26 @@ describe('single-flight between caches', () => {
     expect(rec!.nodes.a).toMatchObject({ status: 'executed', cacheKey: key });
     expect(rec!.nodes.a!.waitedMs).toBeGreaterThan(300);
     expect(Date.now() - started).toBeGreaterThan(300);
+    await dr.cache.close();
+  });
+
+  it('a process of this machine that died without closing (Ctrl-C, kill -9) holds up nothing', async () => {
+    const path = tempDir();
+    const nodes = { a: node(() => (calls.hit('a'), 'A'), { version: 'dead-local' }) };
+    // A pid that existed and is gone now, with this machine's host name: its slot and key lease are
+    // freed at once, though their leases have a minute to run.
+    const gone = spawnSync(process.execPath, ['-e', '0']).pid!;
+    const owner = `${hostname()}:${gone}:deadbeef`;
+    const key = composeCacheKey({ nodeName: 'a', codeVersion: 'dead-local', dependencies: {} });
+    const lock = await openLeaseLock({ kind: 'sqlite', file: join(path, 'locks.sqlite') });
+    expect(await lock.acquire(['session:0', key], owner, 60_000)).toEqual(new Set(['session:0', key]));
+    await lock.close();
+    calls.reset();
+    const started = Date.now();
+    const dr = build(nodes, { path });
+    expect(await dr.execute(['a'])).toEqual({ a: 'A' });
+    expect(calls.all).toEqual({ a: 1 });
+    expect(Date.now() - started).toBeLessThan(5_000);
     await dr.cache.close();
   });
 
