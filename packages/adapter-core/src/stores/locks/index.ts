@@ -18,7 +18,7 @@ export type LeaseLockSpec =
 
 /**
  * Opens a {@link LeaseLock}. Rejects with a `ConfigError` naming a bad namespace, and, within a few
- * seconds, with a `DagcacheError` whose message starts `store unavailable: ` and names the URL
+ * seconds, with a `StoreUnavailableError` whose message starts `store unavailable: ` and names the URL
  * (password redacted) when the server cannot be reached.
  *
  * @example

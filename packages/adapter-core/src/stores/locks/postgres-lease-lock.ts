@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { sharedPool, type SharedPool } from '../pg-pool.js';
-import { ConfigError, DagcacheError } from '../../errors.js';
+import { ConfigError, StoreUnavailableError } from '../../errors.js';
 import { redact } from '../store-url.js';
 import type { LeaseLock } from './lease-lock.js';
 
@@ -68,9 +68,12 @@ export class PostgresLeaseLock implements LeaseLock {
       await pool.query('SELECT 1');
     } catch (e) {
       await shared.release();
-      throw new DagcacheError(`store unavailable: cannot reach Postgres at ${redact(url)}: ${message(e)}`, {
-        cause: e,
-      });
+      throw new StoreUnavailableError(
+        `store unavailable: cannot reach Postgres at ${redact(url)}: ${message(e)}`,
+        {
+          cause: e,
+        },
+      );
     }
     try {
       await pool.query(

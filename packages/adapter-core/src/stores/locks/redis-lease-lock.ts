@@ -1,5 +1,5 @@
 import { createClient, type RedisClientType } from '@redis/client';
-import { ConfigError, DagcacheError } from '../../errors.js';
+import { ConfigError, StoreUnavailableError } from '../../errors.js';
 import { redact } from '../store-url.js';
 import type { LeaseLock } from './lease-lock.js';
 
@@ -84,9 +84,12 @@ export class RedisLeaseLock implements LeaseLock {
     } catch (e) {
       // A refused first connection has already closed the client; destroying it again would throw.
       if (client.isOpen) client.destroy();
-      throw new DagcacheError(`store unavailable: cannot reach Redis at ${redact(url)}: ${message(e)}`, {
-        cause: e,
-      });
+      throw new StoreUnavailableError(
+        `store unavailable: cannot reach Redis at ${redact(url)}: ${message(e)}`,
+        {
+          cause: e,
+        },
+      );
     }
     return new RedisLeaseLock(client, url, `${namespace}:lease:`);
   }

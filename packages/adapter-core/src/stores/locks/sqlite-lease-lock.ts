@@ -1,4 +1,4 @@
-import { DagcacheError } from '../../errors.js';
+import { StoreUnavailableError } from '../../errors.js';
 import { SqliteDb } from '../sqlite-db.js';
 import type { LeaseLock } from './lease-lock.js';
 
@@ -43,7 +43,7 @@ export class SqliteLeaseLock implements LeaseLock {
     try {
       db = await SqliteDb.open(file);
     } catch (e) {
-      throw new DagcacheError(
+      throw new StoreUnavailableError(
         `store unavailable: cannot open sqlite:${file}: ${e instanceof Error ? e.message : String(e)}`,
         { cause: e },
       );
