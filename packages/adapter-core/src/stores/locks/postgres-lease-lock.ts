@@ -1,10 +1,9 @@
 import type pg from 'pg';
-import { sharedPool, type SharedPool } from '../pg-pool.js';
-import { ConfigError, StoreUnavailableError } from '../../errors.js';
+import type { SharedPool } from '../pg-pool.js';
+
 import { redact } from '../store-url.js';
 import type { LeaseLock } from './lease-lock.js';
-
-const NAMESPACE = /^[A-Za-z0-9_-]{1,40}$/;
+import { checkNamespace, connectPostgres } from '../connect.js';
 
 /** How long opening (and every later connection) may take before the store counts as unavailable. */
 const CONNECT_TIMEOUT_MS = 5_000;
@@ -56,25 +55,10 @@ export class PostgresLeaseLock implements LeaseLock {
    * table if it is missing.
    */
   static async open(url: string, namespace: string): Promise<PostgresLeaseLock> {
-    if (!NAMESPACE.test(namespace)) {
-      throw new ConfigError(
-        `lease lock: namespace ${JSON.stringify(namespace)} must be 1-40 letters, digits, "_" or "-"`,
-      );
-    }
+    checkNamespace(namespace, 'lease lock');
     const table = `"${namespace}_leases"`;
-    const shared = sharedPool(url, CONNECT_TIMEOUT_MS);
+    const shared = await connectPostgres(url, CONNECT_TIMEOUT_MS);
     const pool = shared.pool;
-    try {
-      await pool.query('SELECT 1');
-    } catch (e) {
-      await shared.release();
-      throw new StoreUnavailableError(
-        `store unavailable: cannot reach Postgres at ${redact(url)}: ${message(e)}`,
-        {
-          cause: e,
-        },
-      );
-    }
     try {
       await pool.query(
         `CREATE TABLE IF NOT EXISTS ${table} (key text PRIMARY KEY, owner text NOT NULL, expires_at timestamptz NOT NULL)`,
@@ -136,9 +120,4 @@ export class PostgresLeaseLock implements LeaseLock {
       }
     }
   }
-}
-
-function message(e: unknown): string {
-  if (e instanceof AggregateError && e.errors.length > 0) return e.errors.map(message).join('; ');
-  return e instanceof Error ? e.message || (e as { code?: string }).code || e.name : String(e);
 }

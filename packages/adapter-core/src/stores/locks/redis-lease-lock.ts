@@ -1,9 +1,8 @@
-import { createClient, type RedisClientType } from '@redis/client';
-import { ConfigError, StoreUnavailableError } from '../../errors.js';
+import type { RedisClientType } from '@redis/client';
+
 import { redact } from '../store-url.js';
 import type { LeaseLock } from './lease-lock.js';
-
-const NAMESPACE = /^[A-Za-z0-9_-]{1,40}$/;
+import { checkNamespace, connectRedis } from '../connect.js';
 
 /** How long opening may take before the store counts as unavailable. */
 const CONNECT_TIMEOUT_MS = 5_000;
@@ -57,40 +56,8 @@ export class RedisLeaseLock implements LeaseLock {
 
   /** Connects, failing within a few seconds (no retries) if the server cannot be reached. */
   static async open(url: string, namespace: string): Promise<RedisLeaseLock> {
-    if (!NAMESPACE.test(namespace)) {
-      throw new ConfigError(
-        `lease lock: namespace ${JSON.stringify(namespace)} must be 1-40 letters, digits, "_" or "-"`,
-      );
-    }
-    let connected = false;
-    const client: RedisClientType = createClient({
-      url,
-      // A command sent while the connection is down fails at once instead of waiting, perhaps for
-      // ever, for the server to come back: whoever waits on a lease must not hang with it.
-      disableOfflineQueue: true,
-      socket: {
-        connectTimeout: CONNECT_TIMEOUT_MS,
-        // Before the first connection, retrying only hides a wrong URL or a server that is down.
-        // Later, a dropped connection is re-established with a capped backoff.
-        reconnectStrategy: (retries, cause) => (connected ? Math.min(50 * 2 ** retries, 2_000) : cause),
-      },
-    });
-    // The client reports connection trouble as 'error' events, and an unheard 'error' event crashes
-    // the process; failures reach callers through the rejected commands instead.
-    client.on('error', () => undefined);
-    try {
-      await client.connect();
-      connected = true;
-    } catch (e) {
-      // A refused first connection has already closed the client; destroying it again would throw.
-      if (client.isOpen) client.destroy();
-      throw new StoreUnavailableError(
-        `store unavailable: cannot reach Redis at ${redact(url)}: ${message(e)}`,
-        {
-          cause: e,
-        },
-      );
-    }
+    checkNamespace(namespace, 'lease lock');
+    const client = await connectRedis(url, CONNECT_TIMEOUT_MS);
     return new RedisLeaseLock(client, url, `${namespace}:lease:`);
   }
 
@@ -145,9 +112,4 @@ function unique(keys: readonly string[]): string[] {
 // PX takes a whole, positive number of milliseconds.
 function px(leaseMs: number): number {
   return Math.max(1, Math.ceil(leaseMs));
-}
-
-function message(e: unknown): string {
-  if (e instanceof AggregateError && e.errors.length > 0) return e.errors.map(message).join('; ');
-  return e instanceof Error ? e.message || (e as { code?: string }).code || e.name : String(e);
 }

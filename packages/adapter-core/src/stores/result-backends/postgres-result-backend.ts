@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { sharedPool, type SharedPool } from '../pg-pool.js';
-import { ConfigError, DagcacheError, StoreUnavailableError } from '../../errors.js';
+import type { SharedPool } from '../pg-pool.js';
+import { DagcacheError } from '../../errors.js';
 import type { FormatName } from '../../formats/result-format.js';
 import { putInBatches } from './put-batches.js';
 import type { ResultBackend, ResultEntry } from '../result-backend.js';
 import { redact } from '../store-url.js';
+import { checkNamespace, connectPostgres } from '../connect.js';
 
 /** Bytes up to this size live in the entry's row: one row read instead of a chunk query. */
 const INLINE_MAX = 256 * 1024;
@@ -20,7 +21,6 @@ const ROWS_PER_PUT = 5_000;
 /** Inline bytes per put statement, so a batch of many small results is not one huge message. */
 const BYTES_PER_PUT = 32 * 1024 * 1024;
 const CONNECT_TIMEOUT_MS = 3_000;
-const NAMESPACE = /^[A-Za-z0-9_-]{1,40}$/;
 /** Data versions end up inside blob references (`pg:<dv>.<uuid>:<n>`), so they must not contain `:` or `.`. */
 const BLOB_DV = /^[A-Za-z0-9_-]{1,200}$/;
 const REF = /^pg:([A-Za-z0-9_-]+\.[0-9a-f-]{36}):(\d+)$/;
@@ -130,26 +130,9 @@ export class PostgresResultBackend implements ResultBackend {
    */
   static async open(options: PostgresResultBackendOptions): Promise<PostgresResultBackend> {
     const { url, namespace } = options;
-    if (!NAMESPACE.test(namespace)) {
-      throw new ConfigError(
-        `result store: namespace ${JSON.stringify(namespace)} must be 1-40 letters, digits, "_" or "-"`,
-      );
-    }
+    checkNamespace(namespace, 'result store');
     const location = locationOf(url);
-    const connectTimeoutMs = options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS;
-    const shared = sharedPool(url, connectTimeoutMs);
-    const pool = shared.pool;
-    try {
-      await pool.query('SELECT 1');
-    } catch (e) {
-      await shared.release();
-      throw new StoreUnavailableError(
-        `store unavailable: cannot reach Postgres at ${redact(url)}: ${message(e)}`,
-        {
-          cause: e,
-        },
-      );
-    }
+    const shared = await connectPostgres(url, options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS);
     const backend = new PostgresResultBackend(location, shared, namespace);
     try {
       await backend.createTables(namespace);
@@ -416,11 +399,4 @@ function locationOf(url: string): string {
   } catch {
     return redact(url);
   }
-}
-
-function message(e: unknown): string {
-  // Connecting to `localhost` tries IPv4 and IPv6; Node reports both failures in an AggregateError whose
-  // own message is empty.
-  if (e instanceof AggregateError && e.errors.length > 0) return e.errors.map(message).join('; ');
-  return e instanceof Error ? e.message || (e as { code?: string }).code || e.name : String(e);
 }

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { createClient, RESP_TYPES, type RedisClientType } from '@redis/client';
-import { ConfigError, DagcacheError, StoreUnavailableError } from '../../errors.js';
+import { RESP_TYPES, type RedisClientType } from '@redis/client';
+import { ConfigError, DagcacheError } from '../../errors.js';
 import { putInBatches } from './put-batches.js';
 import type { ResultBackend, ResultEntry } from '../result-backend.js';
 import { redact } from '../store-url.js';
+import { checkNamespace, connectRedis } from '../connect.js';
 
 /** Bytes up to this size live in the entry's hash: one round trip reads entry and bytes together. */
 const INLINE_MAX = 256 * 1024;
@@ -16,7 +17,6 @@ const ITEMS_PER_PUT = 1_000;
 const BYTES_PER_PUT = 32 * 1024 * 1024;
 const CONNECT_TIMEOUT_MS = 3_000;
 const DEFAULT_GRACE_MS = 10 * 60 * 1000;
-const NAMESPACE = /^[A-Za-z0-9_-]{1,40}$/;
 /** Data versions end up inside blob ids and references, so `.`, `:` and glob characters are ruled out. */
 const BLOB_DV = /^[A-Za-z0-9_-]{1,200}$/;
 const REF = /^redis:([A-Za-z0-9_-]+\.[0-9a-f-]{36}):(\d+)$/;
@@ -207,57 +207,14 @@ export class RedisResultBackend implements ResultBackend {
    */
   static async open(options: RedisResultBackendOptions): Promise<RedisResultBackend> {
     const { url, namespace } = options;
-    if (!NAMESPACE.test(namespace)) {
-      throw new ConfigError(
-        `result store: namespace ${JSON.stringify(namespace)} must be 1-40 letters, digits, "_" or "-"`,
-      );
-    }
+    checkNamespace(namespace, 'result store');
     const graceMs = options.graceMs ?? DEFAULT_GRACE_MS;
     if (!Number.isSafeInteger(graceMs) || graceMs < 0) {
       throw new ConfigError(
         `result store: graceMs must be a whole number of milliseconds ≥ 0, got ${String(graceMs)}`,
       );
     }
-    const connectTimeoutMs = options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS;
-    let connected = false;
-    const client: RedisClientType = createClient({
-      url,
-      // A command sent while the connection is down fails at once: a cache read that errors is a miss,
-      // a cache read that waits for the server to come back stalls the whole run.
-      disableOfflineQueue: true,
-      socket: {
-        connectTimeout: connectTimeoutMs,
-        // Before the first connection, retrying only hides a wrong URL or a server that is down.
-        // Later, a dropped connection is re-established with a capped backoff.
-        reconnectStrategy: (retries, cause) => (connected ? Math.min(50 * 2 ** retries, 2_000) : cause),
-      },
-    });
-    // The client reports connection trouble as 'error' events, and an unheard 'error' event crashes the
-    // process; failures reach callers through the rejected commands instead.
-    client.on('error', () => undefined);
-    // socket.connectTimeout only covers TCP; a server that accepts and never answers is caught by this.
-    const deadlineMs = connectTimeoutMs + 1_000;
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      await Promise.race([
-        client.connect(),
-        new Promise((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`no answer within ${deadlineMs} ms`)), deadlineMs);
-        }),
-      ]);
-      connected = true;
-    } catch (e) {
-      // A refused first connection has already closed the client; destroying it again would throw.
-      if (client.isOpen) client.destroy();
-      throw new StoreUnavailableError(
-        `store unavailable: cannot reach Redis at ${redact(url)}: ${message(e)}`,
-        {
-          cause: e,
-        },
-      );
-    } finally {
-      clearTimeout(timer);
-    }
+    const client = await connectRedis(url, options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS);
     return new RedisResultBackend(locationOf(url), client, `${namespace}:`, graceMs);
   }
 
@@ -455,11 +412,4 @@ function locationOf(url: string): string {
   } catch {
     return redact(url);
   }
-}
-
-function message(e: unknown): string {
-  // Connecting to `localhost` tries IPv4 and IPv6; Node reports both failures in an AggregateError whose
-  // own message is empty.
-  if (e instanceof AggregateError && e.errors.length > 0) return e.errors.map(message).join('; ');
-  return e instanceof Error ? e.message || (e as { code?: string }).code || e.name : String(e);
 }
