@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { DagcacheError } from '../errors.js';
 import type { LeaseLock } from '../stores/locks/index.js';
+import { TickBatch } from '../stores/tick-batch.js';
 
 /** Default lease: long enough that a busy machine renews in time, short enough to take over a dead holder. */
 export const DEFAULT_LEASE_MS = 30_000;
@@ -85,9 +86,16 @@ export class LeaseClient {
   private closed = false;
   private lastPoll = 0;
   private lastClaim = 0;
-  private asks = new Map<string, Array<(taken: boolean) => void>>();
-  private askFailures: Array<(err: Error) => void> = [];
-  private scheduled = false;
+  /** Acquisitions and releases asked for in the same tick go to the store in one round trip each. */
+  private readonly asks = new TickBatch(async (keys: string[]) => {
+    const taken = await this.lock.acquire(keys, this.owner, this.leaseMs);
+    return (key: string) => taken.has(key);
+  });
+  private readonly releases = new TickBatch(async (keys: string[]) => {
+    // A release that fails leaves the lease to expire: neighbours wait at most leaseMs longer.
+    await this.lock.release(keys, this.owner).catch(() => undefined);
+    return () => undefined;
+  });
   private renewTimer: NodeJS.Timeout | undefined;
 
   private readonly sessionLeaseMs: number;
@@ -224,43 +232,14 @@ export class LeaseClient {
   }
 
   /** Takes the lease on `key` if it is free (or expired); resolves whether this process now holds it. */
-  private acquire(key: string): Promise<boolean> {
-    return new Promise((resolve, reject) => {
-      const list = this.asks.get(key);
-      if (list) list.push(resolve);
-      else this.asks.set(key, [resolve]);
-      this.askFailures.push(reject);
-      if (this.scheduled) return;
-      this.scheduled = true;
-      setImmediate(() => void this.sendAsks());
-    });
+  private async acquire(key: string): Promise<boolean> {
+    const taken = await this.asks.get(key);
+    // Two callers in this process asking for one key share the answer: only the first may execute.
+    if (!taken || this.held.has(key) || this.unleased.has(key)) return false;
+    this.held.add(key);
+    this.startRenewing();
+    return true;
   }
-
-  private async sendAsks(): Promise<void> {
-    this.scheduled = false;
-    const asks = this.asks;
-    const failures = this.askFailures;
-    this.asks = new Map();
-    this.askFailures = [];
-    try {
-      const taken = await this.lock.acquire([...asks.keys()], this.owner, this.leaseMs);
-      for (const [key, waiters] of asks) {
-        // Two callers in this process asking for one key: only the first may execute.
-        let first = taken.has(key) && !this.held.has(key) && !this.unleased.has(key);
-        if (first) this.held.add(key);
-        for (const w of waiters) {
-          w(first);
-          first = false;
-        }
-      }
-      this.startRenewing();
-    } catch (err) {
-      for (const f of failures) f(err as Error);
-    }
-  }
-
-  private releases: Array<{ key: string; done: () => void }> = [];
-  private releaseScheduled = false;
 
   /**
    * Frees a key claimed by `claim` (after its result and key are committed, or the node failed).
@@ -270,26 +249,7 @@ export class LeaseClient {
   release(key: string): Promise<void> {
     this.unleased.delete(key);
     if (!this.held.delete(key)) return Promise.resolve();
-    return new Promise((resolve) => {
-      this.releases.push({ key, done: resolve });
-      if (this.releaseScheduled) return;
-      this.releaseScheduled = true;
-      setImmediate(() => void this.sendReleases());
-    });
-  }
-
-  private async sendReleases(): Promise<void> {
-    this.releaseScheduled = false;
-    const batch = this.releases;
-    this.releases = [];
-    // A release that fails leaves the lease to expire: neighbours wait at most leaseMs longer.
-    await this.lock
-      .release(
-        batch.map((r) => r.key),
-        this.owner,
-      )
-      .catch(() => undefined);
-    for (const r of batch) r.done();
+    return this.releases.get(key);
   }
 
   private startRenewing(): void {
@@ -316,7 +276,7 @@ export class LeaseClient {
     if (this.renewTimer) clearInterval(this.renewTimer);
     this.renewTimer = undefined;
     await this.polling?.catch(() => undefined);
-    while (this.releaseScheduled) await new Promise((r) => setImmediate(r));
+    await this.releases.settled();
     const keys = [...this.held, ...this.session];
     this.held.clear();
     this.session.clear();

@@ -77,15 +77,8 @@ export async function openStores(options: CacheOptions, path: string): Promise<O
     }
     return { factory, results, leases };
   } catch (err) {
-    const unreachable =
-      err instanceof StoreUnavailableError ||
-      (err instanceof Error && err.message.startsWith('store unavailable'));
-    if (!unreachable) throw err;
-    if (options.onStoreUnavailable !== 'disable') {
-      throw err instanceof StoreUnavailableError
-        ? err
-        : new StoreUnavailableError(err.message, { cause: err });
-    }
+    // Every store raises StoreUnavailableError when it cannot be reached; anything else is a real error.
+    if (!(err instanceof StoreUnavailableError) || options.onStoreUnavailable !== 'disable') throw err;
     process.emitWarning(`dagcache: ${err.message}; running uncached (onStoreUnavailable: 'disable')`, {
       code: 'DAGCACHE_STORE_UNAVAILABLE',
     });

@@ -5,6 +5,7 @@ import type { FormatContext, FormatName } from '../formats/result-format.js';
 import { Lru } from './lru.js';
 import type { ResultBackend, ResultEntry } from './result-backend.js';
 import { SqliteFileBackend } from './result-backends/sqlite-file-backend.js';
+import { TickBatch } from './tick-batch.js';
 import type { Signer } from './signer.js';
 
 export type { ResultEntry } from './result-backend.js';
@@ -208,7 +209,7 @@ export class ResultStore {
       entry = p.entry;
       bytes = p.bytes;
     } else {
-      const row = await this.fetchRow(dv);
+      const row = await this.rows.get(dv);
       if (!row) return undefined;
       entry = row.entry;
       bytes = await this.readVerified(entry, row.bytes);
@@ -225,41 +226,14 @@ export class ResultStore {
     }
   }
 
-  private rowWaiters = new Map<
-    string,
-    Array<{
-      resolve: (row: { entry: ResultEntry; bytes?: Uint8Array } | undefined) => void;
-      reject: (e: Error) => void;
-    }>
-  >();
-  private rowsScheduled = false;
-
   /**
    * Reads an entry with its inline bytes. Reads asked for in the same tick share one query (a run that
    * needs 1,000 final results reads them in one round trip, not 1,000).
    */
-  private fetchRow(dv: string): Promise<{ entry: ResultEntry; bytes?: Uint8Array } | undefined> {
-    return new Promise((resolve, reject) => {
-      const list = this.rowWaiters.get(dv);
-      if (list) list.push({ resolve, reject });
-      else this.rowWaiters.set(dv, [{ resolve, reject }]);
-      if (this.rowsScheduled) return;
-      this.rowsScheduled = true;
-      setImmediate(() => {
-        this.rowsScheduled = false;
-        const waiters = this.rowWaiters;
-        this.rowWaiters = new Map();
-        this.backend
-          .fetch([...waiters.keys()])
-          .then((rows) => {
-            for (const [d, ws] of waiters) for (const w of ws) w.resolve(rows.get(d));
-          })
-          .catch((err: Error) => {
-            for (const ws of waiters.values()) for (const w of ws) w.reject(err);
-          });
-      });
-    });
-  }
+  private readonly rows = new TickBatch(async (dvs: string[]) => {
+    const found = await this.backend.fetch(dvs);
+    return (dv: string) => found.get(dv);
+  });
 
   private puts: Array<{
     entry: ResultEntry;
