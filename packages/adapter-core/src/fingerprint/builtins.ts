@@ -126,6 +126,65 @@ const table = new Map<object, BuiltinHandler>([
   [asyncIteratorPrototype, unhashable('AsyncIterator', 'await and collect its items into an array first')],
 ]);
 
+// Built-ins whose own enumerable properties (and subclass name) are part of the data version. Not Error
+// (its handler already hashes them), not Arrow (its objects are class instances with internal fields),
+// not the unhashable families.
+const WITH_OWN_PROPERTIES = new Set<BuiltinHandler>([
+  encodeDate as BuiltinHandler,
+  encodeRegExp as BuiltinHandler,
+  encodeUrl as BuiltinHandler,
+  encodeSearchParams as BuiltinHandler,
+  encodeMap as BuiltinHandler,
+  encodeSet as BuiltinHandler,
+  encodeBoxed as BuiltinHandler,
+  encodeArrayBuffer as BuiltinHandler,
+  encodeSharedArrayBuffer as BuiltinHandler,
+  encodeDataView as BuiltinHandler,
+]);
+
+/**
+ * How a built-in's own data beyond its native content is found: 'keys' (every own enumerable key),
+ * 'nonIndex' (a boxed string: its index keys are its characters), 'subclass' (typed arrays: only a
+ * subclass's non-index keys, so a plain typed array is never enumerated; Buffer hashes as Uint8Array),
+ * or 'none'.
+ */
+export function ownPropertiesRule(
+  handler: BuiltinHandler,
+  sample: object,
+): 'keys' | 'nonIndex' | 'subclass' | 'none' {
+  if (handler === (encodeTypedArray as BuiltinHandler)) return Buffer.isBuffer(sample) ? 'none' : 'subclass';
+  if (handler === (encodeBoxed as BuiltinHandler) && types.isStringObject(sample)) return 'nonIndex';
+  return WITH_OWN_PROPERTIES.has(handler) ? 'keys' : 'none';
+}
+
+/** True when `proto` is a user subclass of a built-in (not the built-in's own prototype, in any realm). */
+export function isBuiltinSubclass(proto: object): boolean {
+  if (table.has(proto)) return false;
+  // Another realm's Map.prototype has a native constructor; a user's `class Index extends Map` does not.
+  return !isNativeConstructor(proto);
+}
+
+function isNativeConstructor(proto: object): boolean {
+  const ctor = (proto as { constructor?: unknown }).constructor;
+  return typeof ctor === 'function' && /\{\s*\[native code\]\s*\}\s*$/.test(Function.prototype.toString.call(ctor));
+}
+
+/** Own enumerable keys that are not array indices (a typed array's or boxed string's content). */
+export function nonIndexKeys(o: object): string[] {
+  const keys = Object.keys(o);
+  let i = 0;
+  // Index keys come first, in ascending order.
+  while (i < keys.length && isIndexKey(keys[i]!)) i++;
+  return i === 0 ? keys : keys.slice(i);
+}
+
+export function isIndexKey(k: string): boolean {
+  const c = k.charCodeAt(0);
+  if (c < 48 || c > 57) return false;
+  const n = Number(k);
+  return n < 4294967295 && String(n) === k;
+}
+
 /** Name of the class whose prototype is `proto` ('' for anonymous classes and null prototypes). */
 export function constructorName(proto: object | null): string {
   const ctor = (proto as { constructor?: unknown } | null)?.constructor;

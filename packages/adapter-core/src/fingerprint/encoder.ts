@@ -1,5 +1,13 @@
+import { types } from 'node:util';
 import { UnhashableValueError } from '../errors.js';
-import { builtinHandlerFor, constructorName } from './builtins.js';
+import {
+  builtinHandlerFor,
+  constructorName,
+  isBuiltinSubclass,
+  isIndexKey,
+  nonIndexKeys,
+  ownPropertiesRule,
+} from './builtins.js';
 import type { BuiltinHandler, EncoderApi } from './encoder-api.js';
 import { HashSink } from './hash-sink.js';
 import {
@@ -12,9 +20,12 @@ import {
   FORMAT_HEADER,
   TAG_ARRAY,
   TAG_BACKREF,
+  TAG_BUILTIN_EXTRA,
   TAG_CUSTOM,
+  TAG_DIGEST,
   TAG_FALSE,
   TAG_HOLE,
+  TAG_HOLE_RUN,
   TAG_INSTANCE,
   TAG_MAP,
   TAG_NULL,
@@ -22,6 +33,7 @@ import {
   TAG_SET,
   TAG_SET_SORTED,
   TAG_MAP_SORTED,
+  TAG_MERKLE,
   TAG_STRING,
   TAG_TRUE,
   TAG_UNDEFINED,
@@ -51,6 +63,26 @@ const SCAN = 32;
 const MAX_REPLACEMENTS = 64;
 /** Frames kept between calls; a rare very deep value should not pin its frames forever. */
 const KEEP_FRAMES = 1024;
+/**
+ * Objects the inline encoding visits before giving up on it. The inline walk visits a shared object once
+ * per path to it (`v = [v, v]` 40 deep has 2^40 paths); past this many visits the value is encoded again
+ * with every object as its digest, memoised by identity, which is linear in distinct objects. The choice
+ * depends on the value's unrolled size only, never on identities, so a copy and a shared reference still
+ * hash alike.
+ */
+const MAX_INLINE_OBJECTS = 1 << 21;
+/** Holes in a row up to this many are written one TAG_HOLE each (as always); longer runs as one count. */
+const HOLE_RUN_MIN = 1024;
+
+/** Thrown inside the walk when the inline encoding is too large; caught by `run`. */
+const TOO_LARGE: unique symbol = Symbol('dagcache.fingerprint.too-large');
+const PROPS_NONE = 0;
+/** Every own enumerable key. */
+const PROPS_KEYS = 1;
+/** Own enumerable keys that are not indices (a boxed string's characters are its content). */
+const PROPS_NON_INDEX = 2;
+/** Typed arrays: only a subclass's non-index keys (a plain one is never enumerated). */
+const PROPS_SUBCLASS = 3;
 
 // The header is encoded like any string (tag, length, bytes), once.
 const header = (() => {
@@ -78,6 +110,10 @@ class Frame {
   replacement: unknown = undefined;
   label = '';
   replaceDepth = 0;
+  /** Merkle encoding, on the first frame of an object: the sink its digest goes to when it pops. */
+  parentSink: HashSink | null = null;
+  /** Merkle encoding: the shallowest ancestor a back-reference inside this frame points at. */
+  minBack = Infinity;
 }
 
 interface Resolved {
@@ -85,6 +121,10 @@ interface Resolved {
   readonly builtin: BuiltinHandler | null;
   readonly name: string;
   readonly plain: boolean;
+  /** Which own properties of a built-in count (PROPS_*). */
+  readonly props: number;
+  /** A user subclass of the built-in: its class name counts. */
+  readonly sub: boolean;
 }
 
 // Which handler a prototype gets is decided once per registry and prototype, and forgotten whenever
@@ -163,6 +203,12 @@ export class Encoder implements EncoderApi {
   private byProto!: WeakMap<object, Resolved>;
   private root = 'value';
   private sub: Encoder | null = null;
+  private objects = 0;
+  private budget = MAX_INLINE_OBJECTS;
+  private merkle = false;
+  private memo: Map<object, string> | null = null;
+  private visited: Set<object> | null = null;
+  private revisits = 0;
 
   constructor() {
     this.sink = this.rootSink;
@@ -171,22 +217,43 @@ export class Encoder implements EncoderApi {
   /** Fingerprints `value`: the url-safe base64 SHA-256 of its canonical encoding. */
   run(value: unknown, registry: FingerprintRegistry, root: string): string {
     this.start(registry, root);
-    const sink = this.rootSink;
-    sink.reset();
-    this.sink = sink;
-    sink.bytes(header);
+    this.budget = MAX_INLINE_OBJECTS;
     try {
-      this.visit(value);
-      this.drain();
-      return sink.digestBase64Url();
+      return this.encodeAll(value, false);
+    } catch (err) {
+      if (err !== TOO_LARGE) throw err;
+    } finally {
+      this.cleanup();
+    }
+    try {
+      return this.encodeAll(value, true);
     } finally {
       this.cleanup();
     }
   }
 
+  private encodeAll(value: unknown, merkle: boolean): string {
+    const sink = this.rootSink;
+    sink.reset();
+    this.sink = sink;
+    sink.bytes(header);
+    this.objects = 0;
+    if (merkle) {
+      sink.u8(TAG_MERKLE);
+      this.merkle = true;
+      this.memo = new Map();
+      this.visited = new Set();
+      this.revisits = 0;
+    }
+    this.visit(value);
+    this.drain();
+    return sink.digestBase64Url();
+  }
+
   /** Encodes `value` into someone else's sink (Arrow cells). */
   private runInto(sink: HashSink, value: unknown, registry: FingerprintRegistry, root: string): void {
     this.start(registry, root);
+    this.budget = Infinity;
     this.sink = sink;
     try {
       this.visit(value);
@@ -206,6 +273,9 @@ export class Encoder implements EncoderApi {
     for (let i = 0; i < this.depth; i++) this.clearFrame(this.frames[i]!);
     this.depth = 0;
     this.deep = null;
+    this.merkle = false;
+    this.memo = null;
+    this.visited = null;
     if (this.frames.length > KEEP_FRAMES) this.frames.length = KEEP_FRAMES;
     this.sink = this.rootSink;
   }
@@ -248,14 +318,87 @@ export class Encoder implements EncoderApi {
   }
 
   private visitObject(o: object): void {
-    const sink = this.sink;
     const back = this.ancestorDepth(o);
     if (back >= 0) {
       // A cycle: refer to the ancestor by its depth, which is the same for equal structures.
-      sink.tagU32(TAG_BACKREF, back);
+      this.sink.tagU32(TAG_BACKREF, back);
+      if (this.merkle) {
+        const top = this.frames[this.depth - 1]!;
+        if (back < top.minBack) top.minBack = back;
+      }
       return;
     }
+    if (this.merkle) return this.visitMerkle(o);
+    if (++this.objects > this.budget) throw TOO_LARGE;
+    this.visitGuarded(o);
+  }
+
+  /**
+   * The Merkle encoding: each object is hashed alone and written as its digest, once per object (memo
+   * by identity). An object whose subtree refers to an ancestor outside it (a cycle through it) is
+   * hashed again where it recurs, as its digest depends on where the cycle closes.
+   */
+  private visitMerkle(o: object): void {
+    const parent = this.sink;
+    const known = this.memo!.get(o);
+    if (known !== undefined) {
+      parent.u8(TAG_DIGEST);
+      parent.string(known);
+      return;
+    }
+    if (!this.visited!.has(o)) this.visited!.add(o);
+    else if (++this.revisits > MAX_INLINE_OBJECTS) {
+      this.unhashable(
+        constructorName(Object.getPrototypeOf(o) as object | null) || 'Object',
+        `its cycles are so intertwined that the objects in them were visited more than ${MAX_INLINE_OBJECTS} extra times; register a fingerprint handler that returns its data without the cycles`,
+      );
+    }
+    const own = this.acquireSink();
+    this.sink = own;
+    const d0 = this.depth;
+    this.visitGuarded(o);
+    if (this.depth > d0) this.frames[d0]!.parentSink = parent;
+    else this.finishMerkle(o, own, parent, true);
+  }
+
+  private finishMerkle(o: object, own: HashSink, parent: HashSink, memoable: boolean): void {
+    const digest = own.digestBase64Url();
+    this.releaseSink(own);
+    parent.u8(TAG_DIGEST);
+    parent.string(digest);
+    if (memoable) this.memo!.set(o, digest);
+    this.sink = parent;
+  }
+
+  /** Encodes `o`; anything that throws while reading it (a getter, a Proxy trap) becomes an UnhashableValueError. */
+  private visitGuarded(o: object): void {
+    const d0 = this.depth;
+    try {
+      this.encodeObject(o);
+    } catch (err) {
+      if (err === TOO_LARGE || err instanceof UnhashableValueError) throw err;
+      const proxy = types.isProxy(o);
+      this.depth = d0;
+      this.unhashable(
+        proxy ? 'Proxy' : 'value',
+        `${proxy ? 'a Proxy that is revoked or whose handler threw' : 'reading it threw'}: ${messageOf(err)}`,
+      );
+    }
+  }
+
+  private encodeObject(o: object): void {
+    const sink = this.sink;
     if (Array.isArray(o)) {
+      const ap = Object.getPrototypeOf(o) as object | null;
+      if (ap !== Array.prototype && ap !== null && isBuiltinSubclass(ap)) {
+        // `class Rows extends Array { version }`: the class and its fields are data, the indices are
+        // hashed as the array below.
+        sink.u8(TAG_BUILTIN_EXTRA);
+        sink.string(constructorName(ap));
+        const keys = nonIndexKeys(o);
+        if (keys.length > 1) sortKeys(keys);
+        this.beginObject(o, keys);
+      }
       sink.tagU32(TAG_ARRAY, o.length);
       if (o.length > 0) this.push(K_ARRAY, o).len = o.length;
       return;
@@ -264,9 +407,20 @@ export class Encoder implements EncoderApi {
     if (proto === Object.prototype || proto === null) return this.visitPlain(o, proto);
     let r = this.byProto.get(proto);
     if (r === undefined) {
+      const builtin = builtinHandlerFor(proto, o);
+      const rule = builtin === null ? 'none' : ownPropertiesRule(builtin, o);
       r = {
         user: userHandlerFor(this.registry, proto),
-        builtin: builtinHandlerFor(proto, o),
+        builtin,
+        props:
+          rule === 'keys'
+            ? PROPS_KEYS
+            : rule === 'nonIndex'
+              ? PROPS_NON_INDEX
+              : rule === 'subclass'
+                ? PROPS_SUBCLASS
+                : PROPS_NONE,
+        sub: builtin !== null && isBuiltinSubclass(proto),
         name: constructorName(proto),
         // Another realm's Object.prototype (a vm context): its objects are plain objects too.
         plain: Object.getPrototypeOf(proto) === null && constructorName(proto) === 'Object',
@@ -284,6 +438,17 @@ export class Encoder implements EncoderApi {
     const method = (o as { [fingerprintSymbol]?: unknown })[fingerprintSymbol];
     if (typeof method === 'function') return this.viaMethod(o, method as (this: object) => unknown, proto);
     if (r.builtin !== null) {
+      if (r.props !== PROPS_NONE && (r.sub || r.props !== PROPS_SUBCLASS)) {
+        // A Map subclass with a `version` field, a Date with an own `zone`: the class name and the own
+        // properties are data too (a plain built-in without them encodes exactly as before).
+        const keys = r.props === PROPS_KEYS ? Object.keys(o) : nonIndexKeys(o);
+        if (r.sub || keys.length > 0) {
+          sink.u8(TAG_BUILTIN_EXTRA);
+          sink.string(r.name);
+          if (keys.length > 1) sortKeys(keys);
+          this.beginObject(o, keys);
+        }
+      }
       (r.builtin as (value: object, enc: EncoderApi) => void)(o, this);
       return;
     }
@@ -320,6 +485,21 @@ export class Encoder implements EncoderApi {
 
   /** Runs the stack until every pushed frame has popped. */
   private drain(): void {
+    try {
+      this.drainFrames();
+    } catch (err) {
+      if (err === TOO_LARGE || err instanceof UnhashableValueError) throw err;
+      // Reading a property, element or Map value threw: a getter, or a Proxy's trap.
+      const f = this.frames[this.depth - 1];
+      const proxy = f !== undefined && f.obj !== null && types.isProxy(f.obj);
+      this.unhashable(
+        proxy ? 'Proxy' : 'getter',
+        `${proxy ? "its Proxy's handler threw" : 'getter threw'}: ${messageOf(err)}`,
+      );
+    }
+  }
+
+  private drainFrames(): void {
     const frames = this.frames;
     while (this.depth > 0) {
       const f = frames[this.depth - 1]!;
@@ -330,7 +510,7 @@ export class Encoder implements EncoderApi {
             const i = f.index++;
             const v = arr[i];
             // A hole is not `undefined`: `[,1]` and `[undefined, 1]` are different arrays.
-            if (v === undefined && !(i in arr)) this.sink.u8(TAG_HOLE);
+            if (v === undefined && !(i in arr)) this.holes(f, arr, i);
             else this.visit(v);
             continue;
           }
@@ -389,6 +569,23 @@ export class Encoder implements EncoderApi {
     }
   }
 
+  /**
+   * Writes the run of holes starting at `i` and moves past it. Short runs are one TAG_HOLE per hole (the
+   * encoding of every ordinary holey array); a longer run is found through the array's own index keys,
+   * so `length = 2**32 - 1` with two elements costs two elements, not four billion slots.
+   */
+  private holes(f: Frame, arr: unknown[], i: number): void {
+    const len = f.len;
+    const stop = Math.min(len, i + HOLE_RUN_MIN + 1);
+    let j = i + 1;
+    while (j < stop && !(j in arr)) j++;
+    if (j === stop && stop < len) j = nextOwnIndex((f.keys ??= ownIndices(arr)) as number[], i, len);
+    const run = j - i;
+    if (run > HOLE_RUN_MIN) this.sink.tagU32(TAG_HOLE_RUN, run);
+    else for (let k = 0; k < run; k++) this.sink.u8(TAG_HOLE);
+    f.index = j;
+  }
+
   private endEntry(f: Frame): void {
     const entry = this.sink;
     f.digests!.push(entry.digestBase64Url());
@@ -432,10 +629,21 @@ export class Encoder implements EncoderApi {
     const f = this.frames[d]!;
     if (d >= SCAN) this.deep!.delete(f.obj!);
     this.sink = f.sink!;
+    if (this.merkle) {
+      if (d > 0) {
+        const parent = this.frames[d - 1]!;
+        if (f.minBack < parent.minBack) parent.minBack = f.minBack;
+      }
+      // Memoised only when no cycle leaves the object: a back-reference to an ancestor above it is
+      // written as that ancestor's depth, which differs where the object recurs.
+      if (f.parentSink !== null) this.finishMerkle(f.obj!, this.sink, f.parentSink, f.minBack >= d);
+    }
     this.clearFrame(f);
   }
 
   private clearFrame(f: Frame): void {
+    f.parentSink = null;
+    f.minBack = Infinity;
     f.obj = null;
     f.keys = null;
     f.digests = null;
@@ -584,6 +792,33 @@ export class Encoder implements EncoderApi {
     }
     return path;
   }
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** The array's own index keys, ascending (Object.keys lists integer keys first, in order). */
+function ownIndices(arr: unknown[]): number[] {
+  const keys = Object.keys(arr);
+  const out: number[] = [];
+  for (const k of keys) {
+    if (!isIndexKey(k)) break;
+    out.push(Number(k));
+  }
+  return out;
+}
+
+/** The first own index after `i`, or `len`. */
+function nextOwnIndex(indices: number[], i: number, len: number): number {
+  let lo = 0;
+  let hi = indices.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (indices[mid]! <= i) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < indices.length && indices[lo]! < len ? indices[lo]! : len;
 }
 
 const pool: Encoder[] = [];

@@ -28,6 +28,14 @@ export const TAG_ERROR = 0x18;
 export const TAG_MAP_SORTED = 0x19;
 /** A Set of only strings or only numbers: the items in order. */
 export const TAG_SET_SORTED = 0x1a;
+/** A built-in subclass, or a built-in with own enumerable properties: class name, the properties, the built-in. */
+export const TAG_BUILTIN_EXTRA = 0x1b;
+/** A run of more than HOLE_RUN_MIN holes in an array: the run length instead of one TAG_HOLE per hole. */
+export const TAG_HOLE_RUN = 0x1c;
+/** Follows the header when a value is too large to encode inline: every object is then its digest. */
+export const TAG_MERKLE = 0x1d;
+/** An object encoded by its own digest (in the Merkle encoding). */
+export const TAG_DIGEST = 0x1e;
 
 export const TAG_DATE = 0x20;
 export const TAG_REGEXP = 0x21;

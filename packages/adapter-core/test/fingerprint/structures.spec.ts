@@ -158,9 +158,11 @@ describe('Map and Set', () => {
     expect(fingerprint(new Map([['a', 1]]))).not.toBe(fingerprint({ a: 1 }));
   });
 
-  it('a Map subclass hashes as a Map', () => {
+  it('a Map subclass hashes as its class name and a Map (like any class instance, its class counts)', () => {
     class Registry extends Map<string, number> {}
-    expect(fingerprint(new Registry([['a', 1]]))).toBe(fingerprint(new Map([['a', 1]])));
+    expect(fingerprint(new Registry([['a', 1]]))).toBe(fingerprint(new Registry([['a', 1]])));
+    expect(fingerprint(new Registry([['a', 1]]))).not.toBe(fingerprint(new Map([['a', 1]])));
+    expect(fingerprint(new Registry([['b', 1]]))).not.toBe(fingerprint(new Registry([['a', 1]])));
   });
 });
 
