@@ -13,7 +13,7 @@ export {
   CachingActivityInterceptor,
   UNHASHABLE_ARGUMENT,
 } from './interceptor/caching-activity-interceptor.js';
-export { CachingRuntime, UNVERSIONED } from './interceptor/caching-runtime.js';
+export { CachingRuntime } from './interceptor/caching-runtime.js';
 export { DagcacheWorkerPlugin } from './plugin/dagcache-worker-plugin.js';
 export type { DagcacheWorkerPluginOptions } from './plugin/dagcache-worker-plugin.js';
 export type { ActivityResultFormat, CachingInterceptorOptions, DagcacheCache } from './options.js';

@@ -17,7 +17,8 @@ import {
   type PriceSeries,
   type PriceStats,
 } from '../../../e2e/temporal-sample/src/activities.js';
-import { activityEnv, callInfo, tempCachePath } from './helpers/env.js';
+import * as sampleActivities from '../../../e2e/temporal-sample/src/activities.js';
+import { activityEnv, callInfo, tempCachePath, TypedActivityEnvironment } from './helpers/env.js';
 import { payloadConverter as taggedConverter } from './helpers/tagged-json-converter.js';
 
 const series: PriceSeries = { symbol: 'ACME', prices: [101.5, 99.25, 104] };
@@ -48,9 +49,15 @@ function counted<A extends unknown[], R>(fn: (...args: A) => Promise<R>) {
   return Object.assign(wrapped, { calls });
 }
 
-/** Interceptors over the test's cache folder. */
+/** Interceptors over the test's cache folder, knowing the sample's activities (as the worker plugin would). */
 function caching(options: Omit<CachingInterceptorOptions, 'cache' | 'path'> = {}) {
-  return createCachingInterceptors({ path, ...options });
+  return createCachingInterceptors({
+    path,
+    activities: sampleActivities,
+    // Activities written inline in these tests declare a version, as a user would for such functions.
+    versions: { shift: '1', touch: '1', countSince: '1', pick: '1', renderLatest: '1', ...options.versions },
+    ...options,
+  });
 }
 
 /** Every node record the interceptors wrote, as sorted `activityType:status` (runs may share a millisecond). */
@@ -141,6 +148,54 @@ describe('hit and miss', () => {
     await activityEnv(b, callInfo('computeStats')).run(activity, series);
     await Promise.all([a.close(), b.close()]);
     expect(activity.calls.count).toBe(2);
+  });
+});
+
+describe('activities nothing can version', () => {
+  /** Collects the DagcacheWarnings emitted while `fn` runs. */
+  async function warnings(fn: () => Promise<void>): Promise<string[]> {
+    const seen: string[] = [];
+    const on = (w: Error) => {
+      if (w.name === 'DagcacheWarning') seen.push(w.message);
+    };
+    process.on('warning', on);
+    try {
+      await fn();
+      await new Promise((r) => setImmediate(r));
+    } finally {
+      process.off('warning', on);
+    }
+    return seen;
+  }
+
+  it('the README example without `activities`: never cached (a fixed build would keep serving old results), one warning per type', async () => {
+    const interceptors = createCachingInterceptors({ path, recompute: ['sendEmail'] });
+    const activity = counted(computeStats);
+    const seen = await warnings(async () => {
+      await activityEnv(interceptors, callInfo('computeStats')).run(activity, series);
+      await activityEnv(interceptors, callInfo('computeStats')).run(activity, series);
+    });
+    await interceptors.close();
+    expect(activity.calls.count).toBe(2);
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toMatch(/activity "computeStats" runs uncached: nothing versions its code/);
+    expect(await statuses()).toEqual(['computeStats:executed', 'computeStats:executed']);
+  });
+
+  it('MockActivityEnvironment without info: farewell is never served greet’s result', async () => {
+    const interceptors = createCachingInterceptors({ path, activities: { greet: () => 1, farewell: () => 2 } });
+    const greet = counted(async (name: string) => `Hello, ${name}!`);
+    const farewell = counted(async (name: string) => `Bye, ${name}!`);
+    const seen = await warnings(async () => {
+      // As Temporal's samples test activities: no info, so the type is the mock's default.
+      const env = () => new TypedActivityEnvironment(undefined, { interceptors: interceptors.activity });
+      expect(await env().run(greet, 'Ada')).toBe('Hello, Ada!');
+      expect(await env().run(farewell, 'Ada')).toBe('Bye, Ada!');
+      expect(await env().run(greet, 'Ada')).toBe('Hello, Ada!');
+    });
+    await interceptors.close();
+    expect([greet.calls.count, farewell.calls.count]).toEqual([2, 1]);
+    expect(seen.join('\n')).toMatch(/names no activity/);
   });
 });
 

@@ -39,7 +39,7 @@ async function runPipeline(
   symbol: string,
   days: number,
 ): Promise<{ steps: ActivityStep[]; executed: number }> {
-  const caching = createCachingInterceptors({ path });
+  const caching = createCachingInterceptors({ path, activities });
   let executed = 0;
   const call = async <A extends unknown[], R>(type: string, fn: (...a: A) => Promise<R>, ...args: A) => {
     const result = await activityEnv(caching, callInfo(type)).run(

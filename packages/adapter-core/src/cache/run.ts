@@ -270,11 +270,12 @@ export class Run {
     if (behavior === 'default' && !unmatchable) {
       const load = call.load ?? 'eager';
       const ttl = this.cache.ttlFor(name, call.ttlMs);
+      const accept = call.acceptResult as ((value: unknown) => string | undefined) | undefined;
       let hit = await this.cache.singleFlight.run(`get:${cacheKey}`, () =>
-        this.lookup(name, taskId, cacheKey, load, ctx, ttl),
+        this.lookup(name, taskId, cacheKey, load, ctx, ttl, { accept }),
       );
       if (!hit && this.cache.leaseClient) {
-        const claim = await this.claim(name, taskId, cacheKey, load, ctx, ttl, record);
+        const claim = await this.claim(name, taskId, cacheKey, load, ctx, ttl, record, accept);
         if ('hit' in claim) hit = claim.hit;
         else lease = claim.lease;
       }
@@ -333,6 +334,7 @@ export class Run {
     ctx: FormatContext,
     ttl: number | undefined,
     record: NodeRecord,
+    accept: ((value: unknown) => string | undefined) | undefined,
   ): Promise<{ hit: Hit } | { lease: string }> {
     const leases = this.cache.leaseClient!;
     let pause = this.cache.pollMs;
@@ -349,6 +351,7 @@ export class Run {
         const hit = await this.lookup(name, taskId, cacheKey, load, ctx, ttl, {
           fresh: true,
           quietMiss: true,
+          accept,
         });
         if (!hit) return { lease: cacheKey };
         await leases.release(cacheKey);
@@ -363,7 +366,7 @@ export class Run {
       }
       await new Promise((r) => setTimeout(r, pause));
       pause = Math.min(pause * 2, 500);
-      const hit = await this.lookup(name, taskId, cacheKey, load, ctx, ttl, { fresh: true, quietMiss: true });
+      const hit = await this.lookup(name, taskId, cacheKey, load, ctx, ttl, { fresh: true, quietMiss: true, accept });
       if (hit) {
         record.waitedMs = performance.now() - started;
         return { hit };
@@ -478,7 +481,7 @@ export class Run {
     load: 'eager' | 'lazy',
     ctx: FormatContext,
     ttl: number | undefined,
-    how: { fresh?: boolean; quietMiss?: boolean } = {},
+    how: { fresh?: boolean; quietMiss?: boolean; accept?: ((value: unknown) => string | undefined) | undefined } = {},
   ): Promise<Hit | undefined> {
     const latestId = MetadataStore.latestId(name, taskId);
     const latest = how.fresh ? undefined : this.latest.get(latestId);
@@ -540,6 +543,11 @@ export class Run {
         await this.dropBroken(name, taskId, cacheKey, dataVersion, 'MISSING_RESULT', 'result not found');
         return undefined;
       }
+      const unacceptable = how.accept?.(got.value);
+      if (unacceptable) {
+        await this.dropBroken(name, taskId, cacheKey, dataVersion, 'FAILED_RETRIEVAL', unacceptable);
+        return undefined;
+      }
       this.emit('result_store', 'GET_RESULT', name, { taskId, msg: 'hit', value: dataVersion });
       return {
         dataVersion,
@@ -580,11 +588,14 @@ export class Run {
     const { name, taskId } = call;
     try {
       const got = await this.cache.resultStore.get(dataVersion, ctx);
-      if (got) {
+      const unacceptable = got ? call.acceptResult?.(got.value as T) : undefined;
+      if (got && !unacceptable) {
         this.emit('result_store', 'GET_RESULT', name, { taskId, msg: 'hit', value: dataVersion });
         return got.value as T;
       }
-      await this.dropBroken(name, taskId, cacheKey, dataVersion, 'MISSING_RESULT', 'result not found');
+      if (unacceptable)
+        await this.dropBroken(name, taskId, cacheKey, dataVersion, 'FAILED_RETRIEVAL', unacceptable);
+      else await this.dropBroken(name, taskId, cacheKey, dataVersion, 'MISSING_RESULT', 'result not found');
     } catch (err) {
       if (!(err instanceof CorruptResultError)) throw err;
       await this.dropBroken(name, taskId, cacheKey, dataVersion, 'FAILED_RETRIEVAL', err.message);

@@ -178,6 +178,18 @@ export interface NodeCall<T = unknown> {
    * A string that is not url-safe base64 of 16–128 characters is hashed into one.
    */
   versionResult?: (value: T) => string | Promise<string>;
+  /**
+   * Checks a stored result before it is served: return why it is unacceptable (a bundle naming files
+   * outside the node's declared outputs, a wrong shape) and the hit becomes a miss recorded as
+   * FAILED_RETRIEVAL, the entry is dropped and the node executes. Everything read from a shared store
+   * is untrusted input; core checks its own framing, only the adapter knows what its values may contain.
+   *
+   * @example
+   * ```ts
+   * acceptResult: (v) => (isOutputBundle(v) ? undefined : 'not an Nx output bundle'),
+   * ```
+   */
+  acceptResult?: (value: T) => string | undefined;
   /** `lazy`: on a hit, do not read the result until `load()` is called. Default `eager`. */
   load?: 'eager' | 'lazy';
   /** Extra facts kept with the node's record (shown by the viewer), e.g. `{ command: 'tsc -b' }`. */

@@ -162,3 +162,37 @@ describe('json format', () => {
     expect(readFileSync(join(root, 'libs/a/dist/out.txt'), 'utf8')).toBe('value-1\n');
   });
 });
+
+describe('the replayed log belongs to the cache key', () => {
+  // A check with no outputs: every execution stores the same (empty) files, only its log differs.
+  const checkSize = `node -e "console.log('CHECK-SIZE '+require('fs').statSync('src/in.txt').size)"`;
+  const printed = async () => {
+    const write = vi.mocked(process.stdout.write);
+    write.mockClear();
+    const r = await run('a');
+    return { status: r.status, text: write.mock.calls.map((c) => String(c[0])).join('') };
+  };
+
+  it('a hit prints what the execution with this key printed, not an earlier one with the same outputs', async () => {
+    tasks = [{ project: 'a', root: 'libs/a', outputs: [], options: { command: checkSize, cwd: 'libs/a' } }];
+    const small = '# comment\nvalue-1\n';
+    const large = `${small}${'x'.repeat(300)}\n`;
+    expect(await printed()).toMatchObject({ status: 'executed', text: expect.stringContaining(`CHECK-SIZE ${small.length}`) });
+    writeFileSync(join(root, 'libs/a/src/in.txt'), large);
+    expect(await printed()).toMatchObject({ status: 'executed', text: expect.stringContaining(`CHECK-SIZE ${large.length}`) });
+    const hit = await printed();
+    expect(hit.status).toBe('retrieved');
+    expect(hit.text).toContain(`CHECK-SIZE ${large.length}`);
+    expect(hit.text).not.toContain(`CHECK-SIZE ${small.length}`);
+  });
+});
+
+describe('configured outputs', () => {
+  for (const output of ['{workspaceRoot}', '.', '../elsewhere', '{projectRoot}/../../..']) {
+    it(`refuses the output "${output}" before running anything, naming the target`, async () => {
+      tasks = [{ project: 'a', root: 'libs/a', outputs: [output], options: { command: compileA, cwd: 'libs/a' } }];
+      await expect(run('a')).rejects.toThrow(/output ".*" of a:build (is the workspace root|has a "\.\." segment)/);
+      expect(existsSync(join(root, 'libs/a/dist'))).toBe(false);
+    });
+  }
+});

@@ -14,13 +14,9 @@ import { dependencyVersions, isDagcacheTarget } from './dependency-versions.js';
 import { invocationGroup } from './invocation-group.js';
 import { executorPackageVersion, runInnerExecutor } from './inner-executor.js';
 import { nodeName } from './node-name.js';
-import {
-  digestsOfBundle,
-  fingerprintFiles,
-  isOutputBundle,
-  readOutputFiles,
-  type OutputBundle,
-} from './output-bundle.js';
+import { bundleProblem } from './bundle-check.js';
+import { entryVersion, readOutputFiles, type OutputBundle } from './output-bundle.js';
+import { assertConfiguredOutputs } from './output-paths.js';
 import { clearInterruptedRestore, restoreOutputs } from './restore-outputs.js';
 import type { RunExecutorSchema } from './run-options.js';
 import {
@@ -87,6 +83,7 @@ export async function runCachedTarget(
   const outputs = (options.outputs ?? task?.outputs ?? targetConfig.outputs ?? []).map((o) =>
     resolveTokens(o, tokens),
   );
+  assertConfiguredOutputs(outputs, node);
   const runner = runnerOf(options, root);
   const { codeVersion, inputs } = await computeCodeVersion({
     root,
@@ -163,15 +160,24 @@ export async function runCachedTarget(
           exitCode: 0,
         } satisfies OutputBundle;
       },
-      versionResult: (bundle) => fingerprintFiles(digestsOfBundle(bundle)),
+      // The stored entry is addressed by its files *and* its log, so a hit replays the log of an
+      // execution with this key, not of whichever run first wrote the same bytes. Dependents are keyed
+      // by the output files on disk (dependency-versions.ts), so early cutoff ignores the log.
+      versionResult: (bundle) => entryVersion(bundle),
+      // A stored bundle is untrusted input: only one that names exactly this target's configured
+      // outputs, with safe paths inside them, is restored; anything else is a miss and the target runs.
+      acceptResult: (bundle) => {
+        const problem = bundleProblem(bundle, outputs);
+        if (problem)
+          terminal.write('stderr', `[dagcache] warning: ${node}: ignoring a corrupt cache entry (${problem}); running the target\n`);
+        return problem;
+      },
     });
     let restore: CachedTargetResult['restore'];
     if (out.status === 'retrieved') {
       const bundle = await out.load();
-      if (!isOutputBundle(bundle))
-        throw new Error(`dagcache: the stored result of ${node} is not an Nx output bundle`);
       replayTerminal(bundle.terminal, terminal);
-      restore = await restoreOutputs(root, bundle, journalDir, node);
+      restore = await restoreOutputs(root, bundle, outputs, journalDir, node);
       terminal.write(
         'stdout',
         `[dagcache] ${node}: outputs ${restore === 'unchanged' ? 'already up to date' : 'restored'} from cache\n`,

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
+import { lstat, readFile, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { linkDestination } from './output-paths.js';
 import { listFiles } from './workspace-files.js';
 
 /** One output file as stored: workspace-relative path, executable bit and bytes (base64 for the `json` format). */
@@ -8,6 +9,11 @@ export interface StoredFile {
   path: string;
   executable: boolean;
   data: Uint8Array | string;
+  /**
+   * Set for a symbolic link: its target text, kept as a link (never followed, so nothing outside the
+   * outputs is read; restored as a link). Only links that stay inside the workspace are stored.
+   */
+  link?: string;
 }
 
 /** A piece of terminal output captured while the target ran, replayed on a hit. */
@@ -39,6 +45,8 @@ export interface FileDigest {
 }
 
 const sha256 = (bytes: Uint8Array | string) => createHash('sha256').update(bytes).digest('hex');
+/** A link's digest: its target text, marked so it never equals a file holding the same text. */
+const linkDigest = (target: string) => sha256(`dagcache-link\0${target}`);
 
 /** The bytes of a stored file, whichever format stored it. */
 export function fileBytes(f: StoredFile): Uint8Array {
@@ -62,22 +70,49 @@ export function fingerprintFiles(files: readonly FileDigest[]): string {
   return `nxout_${h.digest('hex')}`;
 }
 
-/** Digests of the files in a bundle. */
-export function digestsOfBundle(bundle: OutputBundle): FileDigest[] {
-  return bundle.files.map((f) => ({ path: f.path, executable: f.executable, sha256: sha256(fileBytes(f)) }));
+/**
+ * The address of a stored bundle: its files' fingerprint and its terminal output, so two executions
+ * that wrote the same bytes but printed different text are two entries, each replayed for its own key.
+ *
+ * @example
+ * ```ts
+ * entryVersion(bundle); // 'nxrun_9a…'
+ * ```
+ */
+export function entryVersion(bundle: OutputBundle): string {
+  const h = createHash('sha256').update(`${fingerprintFiles(digestsOfBundle(bundle))}\n`);
+  for (const c of bundle.terminal) h.update(`${c.stream}\0${c.text.length}\0${c.text}`);
+  return `nxrun_${h.digest('hex')}`;
 }
 
-/** Reads the files that match the outputs now (after a run) into bundle entries. */
+/** Digests of the files in a bundle. */
+export function digestsOfBundle(bundle: OutputBundle): FileDigest[] {
+  return bundle.files.map((f) => ({
+    path: f.path,
+    executable: f.executable,
+    sha256: f.link !== undefined ? linkDigest(f.link) : sha256(fileBytes(f)),
+  }));
+}
+
+/**
+ * Reads the files that match the outputs now (after a run) into bundle entries. Links are read as links;
+ * one pointing outside the workspace is refused (storing it would hand a shared store a way out).
+ */
 export async function readOutputFiles(
   root: string,
   outputs: readonly string[],
   encoding: 'binary' | 'base64',
 ): Promise<StoredFile[]> {
-  const paths = await listFiles(root, outputs);
+  const paths = await listFiles(root, outputs, { links: 'keep' });
   return Promise.all(
-    paths.map(async (path) => {
+    paths.map(async (path): Promise<StoredFile> => {
       const abs = join(root, path);
-      const [bytes, info] = await Promise.all([readFile(abs), stat(abs)]);
+      const info = await lstat(abs);
+      if (info.isSymbolicLink()) {
+        const link = await outputLink(root, path);
+        return { path, executable: false, data: encoding === 'base64' ? '' : new Uint8Array(), link };
+      }
+      const bytes = await readFile(abs);
       return {
         path,
         executable: (info.mode & 0o111) !== 0,
@@ -89,14 +124,27 @@ export async function readOutputFiles(
 
 /** Digests of the files that match the outputs on disk now (for dependency data versions and restore checks). */
 export async function digestOutputsOnDisk(root: string, outputs: readonly string[]): Promise<FileDigest[]> {
-  const paths = await listFiles(root, outputs);
+  const paths = await listFiles(root, outputs, { links: 'keep' });
   return Promise.all(
     paths.map(async (path) => {
       const abs = join(root, path);
-      const [bytes, info] = await Promise.all([readFile(abs), stat(abs)]);
-      return { path, executable: (info.mode & 0o111) !== 0, sha256: sha256(bytes) };
+      const info = await lstat(abs);
+      if (info.isSymbolicLink()) return { path, executable: false, sha256: linkDigest(await readlink(abs)) };
+      return { path, executable: (info.mode & 0o111) !== 0, sha256: sha256(await readFile(abs)) };
     }),
   );
+}
+
+/** The target text of an output link, refused with an error naming it when it leaves the workspace. */
+async function outputLink(root: string, path: string): Promise<string> {
+  const target = await readlink(join(root, path));
+  if (linkDestination(path, target) === undefined) {
+    throw new Error(
+      `dagcache: output ${path} is a symbolic link to ${target}, outside the workspace; ` +
+        'dagcache stores links only when they point inside the workspace (make it a copy, or leave it out of outputs)',
+    );
+  }
+  return target;
 }
 
 /** Type guard for a value read back from the result store. */

@@ -1,6 +1,6 @@
 import { randomBytes, createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdir, readdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import picomatch from 'picomatch';
 import {
@@ -11,13 +11,16 @@ import {
   type OutputBundle,
   type StoredFile,
 } from './output-bundle.js';
+import { bundleProblem } from './bundle-check.js';
 import { listFiles, RESTORE_OLD_MARK, RESTORE_TEMP_MARK } from './workspace-files.js';
 
 /** `unchanged`: the files on disk already had the stored fingerprint, nothing was written. */
 export type RestoreResult = 'unchanged' | 'restored';
 
 /**
- * Puts a stored bundle's output files back, and only those. Skips all writes when the files on disk
+ * Puts a stored bundle's output files back, and only those. `outputs` are the target's configured
+ * outputs, resolved now: they alone say what is replaced or removed; the bundle (untrusted store input)
+ * must already have passed {@link bundleProblem} against them. Skips all writes when the files on disk
  * already fingerprint the same (so a fully cached run touches no mtimes).
  *
  * Atomicity: each output folder is written complete into a temporary folder beside it and renamed into
@@ -33,16 +36,19 @@ export type RestoreResult = 'unchanged' | 'restored';
 export async function restoreOutputs(
   root: string,
   bundle: OutputBundle,
+  outputs: readonly string[],
   journalDir: string,
   node: string,
 ): Promise<RestoreResult> {
-  const patterns = bundle.outputs.filter((o) => !o.startsWith('!'));
-  const onDisk = await digestOutputsOnDisk(root, bundle.outputs);
+  const problem = bundleProblem(bundle, outputs);
+  if (problem) throw new Error(`dagcache: refusing to restore ${node}: ${problem}`);
+  const patterns = outputs.filter((o) => !o.startsWith('!'));
+  const onDisk = await digestOutputsOnDisk(root, outputs);
   if (fingerprintFiles(onDisk) === fingerprintFiles(digestsOfBundle(bundle))) return 'unchanged';
 
   const journal = journalFile(journalDir, node);
   await mkdir(journalDir, { recursive: true });
-  await writeFile(journal, JSON.stringify({ node, outputs: bundle.outputs, startedAt: Date.now() }));
+  await writeFile(journal, JSON.stringify({ node, outputs, startedAt: Date.now() }));
   const claimed = new Set<string>();
   for (const output of patterns) {
     if (picomatch.scan(output).isGlob) continue;
@@ -54,9 +60,14 @@ export async function restoreOutputs(
   for (const output of patterns.filter((o) => picomatch.scan(o).isGlob)) {
     const own = bundle.files.filter((f) => !claimed.has(f.path) && picomatch(output, { dot: true })(f.path));
     const keep = new Set(own.map((f) => f.path));
-    for (const stale of await listFiles(root, [output]))
+    for (const stale of await listFiles(root, [output], { links: 'keep' }))
       if (!keep.has(stale)) await rm(join(root, stale), { force: true });
-    for (const f of own) await writeFileAtomic(root, f);
+    const base = picomatch.scan(output).base;
+    for (const f of own) {
+      // A link already on disk below the glob's base (an earlier restore's) must not carry this write elsewhere.
+      await assertNoLinkBetween(root, base, dirname(f.path), node);
+      await writeFileAtomic(root, f);
+    }
   }
   await rm(journal, { force: true });
   return 'restored';
@@ -88,7 +99,8 @@ async function writeFileAtomic(root: string, f: StoredFile): Promise<void> {
   const abs = join(root, f.path);
   await mkdir(dirname(abs), { recursive: true });
   const tmp = join(dirname(abs), `.${basename(abs)}${RESTORE_TEMP_MARK}${randomBytes(6).toString('hex')}`);
-  await writeFile(tmp, fileBytes(f), { mode: f.executable ? 0o755 : 0o644 });
+  if (f.link !== undefined) await symlink(f.link, tmp);
+  else await writeFile(tmp, fileBytes(f), { mode: f.executable ? 0o755 : 0o644 });
   await rename(tmp, abs);
 }
 
@@ -104,6 +116,10 @@ async function replaceFolder(root: string, output: string, files: readonly Store
   for (const f of files) {
     const target = join(tmp, f.path.slice(output.length + 1));
     await mkdir(dirname(target), { recursive: true });
+    if (f.link !== undefined) {
+      await symlink(f.link, target);
+      continue;
+    }
     await writeFile(target, fileBytes(f));
     if (f.executable) await chmod(target, 0o755);
   }
@@ -112,6 +128,23 @@ async function replaceFolder(root: string, output: string, files: readonly Store
   if (files.length > 0) await rename(tmp, abs);
   else await rm(tmp, { recursive: true, force: true });
   if (hadOld) await rm(old, { recursive: true, force: true });
+}
+
+/**
+ * Throws when a folder strictly below `base` on the way to `dir` (both workspace-relative) is a link:
+ * writing through it could land anywhere. `base` itself is the workspace's own (a configured output).
+ */
+async function assertNoLinkBetween(root: string, base: string, dir: string, node: string): Promise<void> {
+  if (dir === base || !dir.startsWith(base ? base + '/' : '')) return;
+  const rest = (base ? dir.slice(base.length + 1) : dir).split('/');
+  let at = base;
+  for (const segment of rest) {
+    at = at ? `${at}/${segment}` : segment;
+    const info = await lstat(join(root, at)).catch(() => undefined);
+    if (!info) return;
+    if (info.isSymbolicLink())
+      throw new Error(`dagcache: refusing to restore ${node}: ${at} is a symbolic link inside an output folder`);
+  }
 }
 
 /** Temp/old folders left beside an output by a crashed restore are removed before the next one. */

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { lstat, readdir, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import ignore, { type Ignore } from 'ignore';
 import picomatch from 'picomatch';
@@ -16,6 +16,12 @@ export interface ListFilesOptions {
   respectIgnoreFiles?: boolean;
   /** Extra workspace-relative paths or globs left out (a target's own outputs, when listing its code inputs). */
   exclude?: readonly string[];
+  /**
+   * `keep` (for outputs): a symbolic link is listed as itself and never followed, so a link to a folder
+   * outside the workspace is not read and a link cycle is not walked. `follow` (default, for inputs, as
+   * Nx hashes them): links are followed, each real folder once, so a cycle ends.
+   */
+  links?: 'follow' | 'keep';
 }
 
 /**
@@ -48,7 +54,8 @@ export async function listFiles(
     const matches = scan.isGlob
       ? picomatch(pattern, { dot: true })
       : (p: string) => p === base || p.startsWith(base + '/');
-    for await (const file of walk(root, base, ig)) {
+    const walker = opts.links === 'keep' ? walkKeepingLinks(root, base, ig) : walk(root, base, ig, new Set());
+    for await (const file of walker) {
       if (matches(file) && !isExcluded(file)) found.add(file);
     }
   }
@@ -74,8 +81,22 @@ function ignoreFilesOf(root: string): Ignore {
   return ig;
 }
 
-/** Walks the files below `start` (workspace-relative; '' is the root); a missing start yields nothing. */
-async function* walk(root: string, start: string, ig: Ignore | undefined): AsyncGenerator<string> {
+/** True for names a walk never enters: dependencies, VCS data, caches, and a restore's temp folders. */
+function skipped(name: string): boolean {
+  return ALWAYS_SKIPPED.has(name) || name.includes(RESTORE_TEMP_MARK) || name.includes(RESTORE_OLD_MARK);
+}
+
+/**
+ * Walks the files below `start` (workspace-relative; '' is the root), following links; a missing start
+ * yields nothing. `onPath` holds the real paths of the folders being walked, so a link back up (a cycle)
+ * is not entered again.
+ */
+async function* walk(
+  root: string,
+  start: string,
+  ig: Ignore | undefined,
+  onPath: Set<string>,
+): AsyncGenerator<string> {
   const abs = join(root, start);
   let info;
   try {
@@ -88,17 +109,44 @@ async function* walk(root: string, start: string, ig: Ignore | undefined): Async
     return;
   }
   if (!info.isDirectory()) return;
+  const real = await realpath(abs);
+  if (onPath.has(real)) return;
+  onPath.add(real);
   const entries = await readdir(abs, { withFileTypes: true });
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const e of entries) {
-    if (ALWAYS_SKIPPED.has(e.name) || e.name.includes(RESTORE_TEMP_MARK) || e.name.includes(RESTORE_OLD_MARK))
-      continue;
+    if (skipped(e.name)) continue;
     const rel = start ? `${start}/${e.name}` : e.name;
     const isDir =
       e.isDirectory() ||
       (e.isSymbolicLink() && (await stat(join(root, rel)).catch(() => null))?.isDirectory());
     if (ig && ig.ignores(isDir ? `${rel}/` : rel)) continue;
-    if (isDir) yield* walk(root, rel, ig);
+    if (isDir) yield* walk(root, rel, ig, onPath);
+    else if (e.isFile() || e.isSymbolicLink()) yield rel;
+  }
+  onPath.delete(real);
+}
+
+/** Walks the files and links below `start` without following any link (outputs). */
+async function* walkKeepingLinks(root: string, start: string, ig: Ignore | undefined): AsyncGenerator<string> {
+  let info;
+  try {
+    info = await lstat(join(root, start));
+  } catch {
+    return;
+  }
+  if (info.isFile() || info.isSymbolicLink()) {
+    yield start;
+    return;
+  }
+  if (!info.isDirectory()) return;
+  const entries = await readdir(join(root, start), { withFileTypes: true });
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const e of entries) {
+    if (skipped(e.name)) continue;
+    const rel = start ? `${start}/${e.name}` : e.name;
+    if (ig && ig.ignores(e.isDirectory() ? `${rel}/` : rel)) continue;
+    if (e.isDirectory()) yield* walkKeepingLinks(root, rel, ig);
     else if (e.isFile() || e.isSymbolicLink()) yield rel;
   }
 }

@@ -77,8 +77,9 @@ export interface Workspace {
  * packages (nx, typescript, @dagcache/*): no network, no npm cache needed, works on a fresh clone after
  * `npm ci && npm run build`. The workspace's own libraries are linked too, so the built app can run.
  */
-export function createWorkspace(): Workspace {
-  const root = mkdtempSync(join(tmpdir(), 'dagcache-nx-e2e-'));
+export function createWorkspace(parent?: string): Workspace {
+  // With `parent`, the workspace is `<parent>/ws`, so a test can watch what lies beside it too.
+  const root = parent ? join(parent, 'ws') : mkdtempSync(join(tmpdir(), 'dagcache-nx-e2e-'));
   cpSync(template, root, { recursive: true });
   return linkWorkspace(
     root,
@@ -134,8 +135,9 @@ export function linkWorkspace(root: string, libraries: readonly string[]): Works
 /** The status of every node in the dagcache runs of the most recent Nx invocation (`labels.group`). */
 export async function lastInvocation(
   ws: Workspace,
+  store?: string,
 ): Promise<{ group: string; statuses: Record<string, NodeStatus>; runIds: Record<string, string> }> {
-  const cache = await openCache({ path: join(ws.root, '.dagcache') });
+  const cache = await openCache({ path: join(ws.root, '.dagcache'), ...(store ? { store } : {}) });
   try {
     const runs = await cache.listRuns();
     const group = runs.at(-1)?.labels['group'] ?? '';

@@ -83,7 +83,15 @@ export class CachingActivityInterceptor implements ActivityInboundCallsIntercept
           msg: `${unhashable.path} cannot be encoded by the payload converter`,
         });
       }
-      const version = this.runtime.codeVersion(cache, name);
+      // An activity nothing can version (or whose type names none) gets core's unhashable marker: its key
+      // is never looked up or stored, so it always runs, while its call is recorded like any other.
+      const uncached = this.runtime.uncachedBecause(cache, name);
+      if (uncached) {
+        run.emit('adapter', 'UNHASHABLE_DATA_VERSION', name, { msg: `not cached: ${uncached}` });
+        this.ctx.log.warn('dagcache: activity runs uncached', { activityType: name, reason: uncached });
+        dependencies = { ...dependencies, code: UNHASHABLE_VERSION };
+      }
+      const version = this.runtime.codeVersion(cache, name) ?? 'unversioned';
       const outcome = await run.node({
         name,
         // How the result is stored is part of what the node produces: switching an activity between the
@@ -102,6 +110,10 @@ export class CachingActivityInterceptor implements ActivityInboundCallsIntercept
           produced = { value };
           return format === 'payload' ? encodeValue(converter, value) : value;
         },
+        // Not something this adapter wrote (a foreign writer under the same key): a miss, never served.
+        ...(format === 'payload'
+          ? { acceptResult: (v: unknown) => (isStoredPayload(v) ? undefined : 'the stored result is not a Temporal payload') }
+          : {}),
       });
       if (produced) {
         // Commit the stored result (core writes it in the background) before Temporal records the
@@ -115,14 +127,7 @@ export class CachingActivityInterceptor implements ActivityInboundCallsIntercept
         return produced.value;
       }
       if (format !== 'payload') return outcome.value;
-      if (!isStoredPayload(outcome.value)) {
-        // Not something this adapter wrote (a foreign writer under the same key): never serve it.
-        warn(
-          `dagcache: activity "${name}": the stored result is not a Temporal payload; running the activity`,
-          '',
-        );
-        return await next(input);
-      }
+      if (!isStoredPayload(outcome.value)) throw new Error(`dagcache: activity "${name}": stored result is not a payload`);
       return decodeValue(converter, outcome.value);
     } catch (err) {
       // Temporal must see the activity's own failure (ApplicationFailure, CancelledFailure…) unchanged.

@@ -24,8 +24,12 @@ export function warn(message: string, error: unknown): void {
   );
 }
 
-/** Used when an activity has no declared version, no build id and no known source. */
-export const UNVERSIONED = 'unversioned';
+/**
+ * Activity types that name no activity: `MockActivityEnvironment`'s default (`unknown`), older SDKs'
+ * `unnamed`, and the empty string. Every activity tested that way shares the type, so a key built from it
+ * would serve one activity's result for another: such calls always run, uncached.
+ */
+const UNNAMED_TYPES = new Set(['', 'unknown', 'unnamed']);
 
 /**
  * What every activity call of one worker shares: the open cache, the open runs, the payload converter and
@@ -34,7 +38,8 @@ export const UNVERSIONED = 'unversioned';
 export class CachingRuntime {
   converter: PayloadConverter;
   private opened: Promise<{ cache: DagcacheCache; runs: RunRegistry }> | undefined;
-  private readonly codeVersions = new Map<string, string>();
+  private readonly codeVersions = new Map<string, string | undefined>();
+  private readonly warned = new Set<string>();
   private closed = false;
 
   constructor(public options: CachingInterceptorOptions) {
@@ -91,18 +96,39 @@ export class CachingRuntime {
     return this.opened;
   }
 
-  /** Code version of an activity: declared per activity, else the build id, else its source, else a constant. */
-  codeVersion(cache: DagcacheCache, activityType: string): string {
-    let version = this.codeVersions.get(activityType);
-    if (version === undefined) {
+  /**
+   * Code version of an activity: declared per activity, else the build id, else its source (from the
+   * worker's `activities`). Undefined when none of these exist: a constant would keep serving an old
+   * build's results after a fix, so such an activity is not cached (see {@link uncachedBecause}).
+   */
+  codeVersion(cache: DagcacheCache, activityType: string): string | undefined {
+    if (!this.codeVersions.has(activityType)) {
       const fn = (this.options.activities as Record<string, unknown> | undefined)?.[activityType];
-      version =
+      this.codeVersions.set(
+        activityType,
         this.options.versions?.[activityType] ??
-        this.options.buildId ??
-        (typeof fn === 'function' ? cache.versionCode(fn as (...args: unknown[]) => unknown) : UNVERSIONED);
-      this.codeVersions.set(activityType, version);
+          this.options.buildId ??
+          (typeof fn === 'function' ? cache.versionCode(fn as (...args: unknown[]) => unknown) : undefined),
+      );
     }
-    return version;
+    return this.codeVersions.get(activityType);
+  }
+
+  /**
+   * Why calls of this activity type run uncached, or undefined when they can be cached: the type names no
+   * activity, or nothing versions its code. Warns once per type (`process.on('warning')`, DagcacheWarning).
+   */
+  uncachedBecause(cache: DagcacheCache, activityType: string): string | undefined {
+    const why = UNNAMED_TYPES.has(activityType)
+      ? `its activity type "${activityType}" names no activity (MockActivityEnvironment without \`info.activityType\`?), so its results cannot be told apart from other activities'`
+      : this.codeVersion(cache, activityType) === undefined
+        ? 'nothing versions its code: pass the worker\'s `activities` (the worker plugin does), a `versions` entry or a `buildId`'
+        : undefined;
+    if (why && !this.warned.has(activityType)) {
+      this.warned.add(activityType);
+      warn(`dagcache: activity "${activityType}" runs uncached`, why);
+    }
+    return why;
   }
 
   format(activityType: string): ActivityResultFormat {
