@@ -86,6 +86,8 @@ export class LeaseClient {
   private closed = false;
   private lastPoll = 0;
   private lastClaim = 0;
+  /** When another process was last seen (0: never). */
+  private lastPeerSeen = 0;
   /** Acquisitions and releases asked for in the same tick go to the store in one round trip each. */
   private readonly asks = new TickBatch(async (keys: string[]) => {
     const taken = await this.lock.acquire(keys, this.owner, this.leaseMs);
@@ -175,9 +177,14 @@ export class LeaseClient {
     }
     if (others.size === 0) {
       this.peers = others;
-      this.alone = true;
+      // A peer whose session lapsed (its event loop or its store calls stalled past the 5 s session
+      // lease) may still be executing under key leases, which last leaseMs from its last renewal. Going
+      // lease-free at once would execute those keys a second time, so leases stay on until they must
+      // have expired.
+      this.alone = Date.now() - this.lastPeerSeen >= this.leaseMs;
       return;
     }
+    this.lastPeerSeen = Date.now();
     // From here on every new miss takes a lease; then the keys already executing are leased too, and
     // only then are newcomers acknowledged, so they can start executing.
     this.alone = false;

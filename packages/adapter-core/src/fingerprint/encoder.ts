@@ -71,6 +71,12 @@ const KEEP_FRAMES = 1024;
  * hash alike.
  */
 const MAX_INLINE_OBJECTS = 1 << 21;
+/**
+ * Extra visits the digest encoding allows to objects it could not memoise (their subtree closes a cycle
+ * outside them). Values whose cycles intertwine so much (a dense graph: every object points at every
+ * other) would take minutes; they are refused instead, within a second or two.
+ */
+const MAX_REVISITS = 1 << 17;
 /** Holes in a row up to this many are written one TAG_HOLE each (as always); longer runs as one count. */
 const HOLE_RUN_MIN = 1024;
 
@@ -347,10 +353,10 @@ export class Encoder implements EncoderApi {
       return;
     }
     if (!this.visited!.has(o)) this.visited!.add(o);
-    else if (++this.revisits > MAX_INLINE_OBJECTS) {
+    else if (++this.revisits > MAX_REVISITS) {
       this.unhashable(
         constructorName(Object.getPrototypeOf(o) as object | null) || 'Object',
-        `its cycles are so intertwined that the objects in them were visited more than ${MAX_INLINE_OBJECTS} extra times; register a fingerprint handler that returns its data without the cycles`,
+        `its cycles are so intertwined that the objects in them were visited more than ${MAX_REVISITS} extra times; register a fingerprint handler that returns its data without the cycles`,
       );
     }
     const own = this.acquireSink();

@@ -829,7 +829,7 @@ function scenarios(store: StoreCase): void {
         A: node(() => ({ ok: 1 }), { cache: { format: 'json' } }),
         B: node(({ A }) => ({ ...A, when: new Map([[1, 2]]) }), { cache: { format: 'json' } }),
       });
-      await expect(dr.execute(['B'])).rejects.toThrow(/json format cannot hold a Map at B\.when/);
+      await expect(dr.execute(['B'])).rejects.toThrow(/json format cannot store the result of node "B" at B\.when: a Map instance/);
       expect(await statuses(dr)).toEqual({ A: 'retrieved', B: 'failed' });
       expect(await metaSize(dr)).toBe(1);
       expect(await dr.execute(['A'])).toEqual({ A: { ok: 1 } });
