@@ -71,7 +71,7 @@ export function fingerprintFiles(files: readonly FileDigest[]): string {
 }
 
 /**
- * The address of a stored bundle: its files' fingerprint and its terminal output, so two executions
+ * The address of a stored bundle: its files' fingerprint, its outputs and its terminal output, so two executions
  * that wrote the same bytes but printed different text are two entries, each replayed for its own key.
  *
  * @example
@@ -80,7 +80,9 @@ export function fingerprintFiles(files: readonly FileDigest[]): string {
  * ```
  */
 export function entryVersion(bundle: OutputBundle): string {
-  const h = createHash('sha256').update(`${fingerprintFiles(digestsOfBundle(bundle))}\n`);
+  // The configured outputs too: two targets whose (maybe empty) files and logs agree but whose outputs
+  // differ must not share an entry, since each accepts only a bundle naming its own outputs.
+  const h = createHash('sha256').update(`${fingerprintFiles(digestsOfBundle(bundle))}\n${JSON.stringify(bundle.outputs)}\n`);
   for (const c of bundle.terminal) h.update(`${c.stream}\0${c.text.length}\0${c.text}`);
   return `nxrun_${h.digest('hex')}`;
 }
