@@ -71,3 +71,23 @@ export class ResultTooLargeError extends DagcacheError {
 export class StoreUnavailableError extends DagcacheError {
   override readonly name = 'StoreUnavailableError';
 }
+
+/**
+ * A cache's own SQLite file (metadata, result index, leases) that SQLite cannot read: garbage, a
+ * truncated copy, a disk error. Names every damaged file and the way out (`dagcache repair`).
+ */
+export class DamagedCacheError extends DagcacheError {
+  override readonly name = 'DamagedCacheError';
+  constructor(
+    message: string,
+    /** Absolute paths of the damaged files. */
+    readonly files: readonly string[],
+  ) {
+    super(message);
+  }
+}
+
+/** A cache folder this process cannot write to (read-only mount, permissions). */
+export class ReadOnlyCacheError extends DagcacheError {
+  override readonly name = 'ReadOnlyCacheError';
+}

@@ -13,6 +13,7 @@ import { MetadataStore, type RunSummary } from '../stores/metadata-store.js';
 import { ResultStore } from '../stores/result-store.js';
 import type { LeaseLock } from '../stores/locks/index.js';
 import { Signer } from '../stores/signer.js';
+import { explainSqliteError } from '../stores/sqlite-damage.js';
 import { openStores } from './open-stores.js';
 import { DEFAULT_LEASE_MS, LeaseClient } from './lease-client.js';
 import { checkRunId, nodeId, runFileName } from './markers.js';
@@ -136,10 +137,19 @@ export async function openCache(options: CacheOptions = {}): Promise<Cache> {
   const path = resolve(options.path ?? '.dagcache');
   await mkdir(path, { recursive: true });
   const signer = Signer.fromEnvironment(options.signingKeyEnv);
-  const stores = await openStores(options, path);
-  const metadataStore = new MetadataStore(stores.factory, signer);
-  const resultStore = new ResultStore(stores.results, { signer, maxResultBytes: options.maxResultBytes });
-  const summaries = await metadataStore.listRuns();
+  let stores: Awaited<ReturnType<typeof openStores>>;
+  let metadataStore: MetadataStore;
+  let resultStore: ResultStore;
+  let summaries: Awaited<ReturnType<MetadataStore['listRuns']>>;
+  try {
+    stores = await openStores(options, path);
+    metadataStore = new MetadataStore(stores.factory, signer);
+    resultStore = new ResultStore(stores.results, { signer, maxResultBytes: options.maxResultBytes });
+    summaries = await metadataStore.listRuns();
+  } catch (err) {
+    // A damaged or read-only SQLite file: one error naming it and the way out, not a bare SQLITE_NOTADB.
+    throw (await explainSqliteError(err, path)) ?? err;
+  }
   const cache = new Cache(
     path,
     options,

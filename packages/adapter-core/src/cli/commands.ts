@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import type { WhyAnswer } from '../cache/types.js';
@@ -5,6 +7,7 @@ import { DagcacheError } from '../errors.js';
 import { formatEvent, type CachingEvent, type LogLevel } from '../events/caching-event.js';
 import { cacheStats } from '../maintenance/stats.js';
 import { clearCache } from '../maintenance/clear.js';
+import { repairCache } from '../stores/sqlite-damage.js';
 import { collectGarbage } from '../maintenance/gc.js';
 import { verifyResults } from '../maintenance/verify.js';
 import type { Context } from './context.js';
@@ -232,11 +235,29 @@ export function registerCommands(program: Command, ctx: Ctx): void {
       const { output, withCache } = ctx(cmd);
       if (!opts.yes)
         throw new DagcacheError('clear deletes every cached result and run record; pass --yes to confirm');
+      // A database SQLite cannot open is moved aside first (never deleted), so clearing always works.
+      const moved = await repairCache(resolve(ctx(cmd).options.path));
+      for (const m of moved) output.err(`moved damaged ${m.from} aside to ${m.to} (${m.problem})`);
       const report = await withCache((c) => clearCache(c));
-      if (output.json) return output.printJson(report);
+      if (output.json) return output.printJson({ ...report, moved });
       output.out(
         `cleared ${report.results} results (${formatBytes(report.bytes)}), ${report.entries} key entries, ${report.runs} runs`,
       );
+    });
+
+  program
+    .command('repair')
+    .description(
+      'move SQLite files of the cache that SQLite cannot read (garbage, truncated) aside to <name>.corrupt-<time>; the next run starts them empty',
+    )
+    .action(async (_opts: unknown, cmd: Command) => {
+      const { output, options } = ctx(cmd);
+      const path = resolve(options.path);
+      if (!existsSync(path)) throw new DagcacheError(`no dagcache cache at ${path} (pass --path to point at one)`);
+      const moved = await repairCache(path);
+      if (output.json) return output.printJson({ moved });
+      for (const m of moved) output.out(`moved damaged ${m.from} aside to ${m.to} (${m.problem})`);
+      output.out(moved.length ? `repaired ${moved.length} file${moved.length > 1 ? 's' : ''}` : `nothing damaged in ${path}`);
     });
 
   program
