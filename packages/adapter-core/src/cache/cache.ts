@@ -413,12 +413,18 @@ export class Cache {
     this.evicting = pass().finally(() => {
       this.evicting = undefined;
     });
-    this.trackRecordWrite(this.evicting);
+    // An unreachable server store is handled as everywhere else (onStoreUnavailable).
+    this.trackRecordWrite(this.evicting.catch((err: unknown) => this.storeGuard.fail('results', err)));
   }
 
   async close(): Promise<void> {
     await this.settled();
-    await this.leaseClient?.close();
-    await Promise.all([this.metadataStore.close(), this.resultStore.close(), this.leases?.close()]);
+    if (this.leaseClient) await this.storeGuard.close('leases', () => this.leaseClient!.close());
+    const guard = this.storeGuard;
+    await Promise.all([
+      guard.close('metadata', () => this.metadataStore.close()),
+      guard.close('results', () => this.resultStore.close()),
+      this.leases ? guard.close('leases', () => this.leases!.close()) : undefined,
+    ]);
   }
 }

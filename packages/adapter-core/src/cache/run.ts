@@ -618,12 +618,12 @@ export class Run {
     dataVersion: string,
     ctx: FormatContext,
   ): Promise<{ value: unknown; entry: ResultEntry } | undefined | typeof UNREACHABLE> {
-    // Untimed: reading a large result may rightly take longer than connectTimeoutMs.
+    // A transfer: reading a large result may rightly take longer than a lookup.
     return this.guard.call<{ value: unknown; entry: ResultEntry } | undefined | typeof UNREACHABLE>(
       'results',
       () => this.cache.resultStore.get(dataVersion, ctx),
       () => UNREACHABLE,
-      false,
+      true,
     );
   }
 
@@ -682,7 +682,7 @@ export class Run {
           return this.cache.resultStore.set(dv, value, format, ctx);
         }),
       () => undefined,
-      false,
+      true,
     );
     if (!res) {
       // The result store is unreachable: the value is the node's all the same, only not stored.
@@ -703,9 +703,9 @@ export class Run {
       createdAt: Date.now(),
     };
     this.cache.metadataStore.announce(cacheKey, entry);
-    // Untimed: the result's bytes (and the batch its key joins) may rightly take a while to commit.
+    // Transfers: the result's bytes (and the batch its key joins) may rightly take a while to commit.
     const committed = (async () => {
-      const written = await this.guard.call('results', () => res.written, () => undefined, false);
+      const written = await this.guard.call('results', () => res.written, () => undefined, true);
       // No result, no key: a key never points at a result that is not there.
       if (written === undefined) return;
       if (written && mine) this.emit('result_store', 'SET_RESULT', name, { taskId, value: dv });
@@ -713,7 +713,7 @@ export class Run {
         'metadata',
         async () => (await this.cache.metadataStore.set(cacheKey, entry), true),
         () => false,
-        false,
+        true,
       );
       if (set) this.emit('metadata_store', 'SET_DATA_VERSION', name, { taskId, value: dv });
     })();
@@ -795,7 +795,7 @@ export class Run {
   async flush(): Promise<void> {
     await this.commitWrites();
     const record = this.toRecord();
-    await this.guard.call('metadata', () => this.cache.metadataStore.putRun(record), () => undefined, false);
+    await this.guard.call('metadata', () => this.cache.metadataStore.putRun(record), () => undefined, true);
     this.throwWriteError();
   }
 
@@ -812,9 +812,9 @@ export class Run {
     while (this.pending.size) {
       // Commit now instead of waiting for the batch timers: results first, then the metadata that
       // their commits queue.
-      await this.guard.call('results', () => this.cache.resultStore.flush(), () => undefined, false);
+      await this.guard.call('results', () => this.cache.resultStore.flush(), () => undefined, true);
       await new Promise((r) => setImmediate(r));
-      await this.guard.call('metadata', () => this.cache.metadataStore.flush(), () => undefined, false);
+      await this.guard.call('metadata', () => this.cache.metadataStore.flush(), () => undefined, true);
       await Promise.all(this.pending);
     }
   }
@@ -831,7 +831,7 @@ export class Run {
     // A run that found a store down keeps its record in memory only (dr.cache.getRun still has it).
     if (!this.guard.tripped) {
       this.cache.trackRecordWrite(
-        this.guard.call('metadata', () => this.cache.metadataStore.putRun(record), () => undefined, false),
+        this.guard.call('metadata', () => this.cache.metadataStore.putRun(record), () => undefined, true),
       );
       this.cache.scheduleEviction();
     }

@@ -18,6 +18,12 @@ export type ServerStores = Partial<Record<StoreRole, string>>;
 const RETRY_AFTER_MS = 30_000;
 
 /**
+ * Calls that move a result's bytes may rightly take longer than a lookup; they get this many times the
+ * deadline, so a server that stops answering without closing its connections still cannot hang a run.
+ */
+const TRANSFER_FACTOR = 10;
+
+/**
  * What `onStoreUnavailable` means after a cache has opened: every call to a server store (Postgres,
  * Redis) goes through `call`, which gives it a deadline and turns any failure into one
  * `StoreUnavailableError` naming the store. Under `'error'` that error is thrown; under `'disable'` a
@@ -68,10 +74,10 @@ export class StoreGuard {
    * if it fails, or the guard is already tripped, `fallback` answers instead under `'disable'`, and
    * a `StoreUnavailableError` is thrown under `'error'`.
    *
-   * @param timed - false for calls whose length grows with a result's size (reading or writing its
-   *   bytes): a dead server fails them at once (its connection closes), a slow one must not.
+   * @param transfer - true for calls whose length grows with a result's size (reading or writing its
+   *   bytes, committing a batch): they get `TRANSFER_FACTOR` times the deadline.
    */
-  async call<T>(role: StoreRole, op: () => Promise<T>, fallback: () => T, timed = true): Promise<T> {
+  async call<T>(role: StoreRole, op: () => Promise<T>, fallback: () => T, transfer = false): Promise<T> {
     if (this.servers[role] === undefined) return op();
     const down = this.tripped;
     if (down) {
@@ -79,7 +85,7 @@ export class StoreGuard {
       return fallback();
     }
     try {
-      const value = await (timed ? this.withDeadline(op()) : op());
+      const value = await this.withDeadline(op(), transfer ? this.deadlineMs * TRANSFER_FACTOR : this.deadlineMs);
       this.warned = false;
       return value;
     } catch (err) {
@@ -117,13 +123,22 @@ export class StoreGuard {
     }
   }
 
-  private withDeadline<T>(p: Promise<T>): Promise<T> {
+  /**
+   * Closes a store. A server store that is gone has nothing left to close: its errors are ignored and
+   * the close gets the deadline, so closing a cache whose server died never hangs or throws.
+   */
+  async close(role: StoreRole, op: () => Promise<unknown>): Promise<void> {
+    if (this.servers[role] === undefined) {
+      await op();
+      return;
+    }
+    await this.withDeadline(op(), this.deadlineMs).catch(() => undefined);
+  }
+
+  private withDeadline<T>(p: Promise<T>, ms: number): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`no answer within ${this.deadlineMs} ms (connectTimeoutMs)`)),
-        this.deadlineMs,
-      );
+      timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms (connectTimeoutMs)`)), ms);
     });
     // The call may still settle after the deadline; nobody waits for it then.
     p.catch(() => undefined);

@@ -51,7 +51,10 @@ for (const kind of ['redis', 'postgres'] as const) {
       if (!skip) server = kind === 'redis' ? await startRedis() : await startPostgres();
     }, 60_000);
     afterAll(async () => server?.stop());
+    let frozen = false;
     afterEach(async () => {
+      if (frozen) server!.freeze(false);
+      frozen = false;
       if (dead) await server!.restart();
       dead = false;
     }, 60_000);
@@ -66,10 +69,14 @@ for (const kind of ['redis', 'postgres'] as const) {
     });
 
     /** a → b → c (and d beside them); `killIn` names the node that kills the server while it runs. */
-    const graph = (killIn?: string) => {
+    const graph = (killIn?: string, how: 'kill' | 'freeze' = 'kill') => {
       const body = async (name: string, value: number) => {
         calls.hit(name);
-        if (name === killIn) await kill();
+        if (name === killIn && how === 'kill') await kill();
+        if (name === killIn && how === 'freeze') {
+          frozen = true;
+          server!.freeze(true);
+        }
         return value;
       };
       return {
@@ -108,6 +115,25 @@ for (const kind of ['redis', 'postgres'] as const) {
         expect(result).toBeInstanceOf(StoreUnavailableError);
         expect((result as Error).message).toContain(where());
         await dr.cache.close();
+      },
+      TIMEOUT,
+    );
+
+    it.skipIf(!!skip)(
+      "stops answering mid-run (SIGSTOP, connections left open), 'disable': correct values, one warning, no hang",
+      async () => {
+        calls.reset();
+        const dr = new Builder().withNodes(graph('b', 'freeze')).withCache(options('disable')).build();
+        const { result, warnings } = await storeWarnings(async () => {
+          const out = await dr.execute(['c', 'd']);
+          await dr.cache.close();
+          return out;
+        });
+        expect(result).toEqual(expected);
+        expect(calls.all).toEqual({ a: 1, b: 1, c: 1, d: 1 });
+        expect(warnings).toHaveLength(1);
+        expect(warnings[0]).toContain(where());
+        expect(warnings[0]).toMatch(/no answer within/);
       },
       TIMEOUT,
     );

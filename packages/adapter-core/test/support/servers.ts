@@ -40,6 +40,18 @@ export interface KillableServer {
   kill: () => Promise<void>;
   /** Starts the server again on the same port (Postgres keeps its data; Redis starts empty). */
   restart: () => Promise<void>;
+  /** SIGSTOPs (true) or SIGCONTs (false) the server: it keeps its connections open but stops answering. */
+  freeze: (frozen: boolean) => void;
+}
+
+function signalAll(pids: number[], signal: NodeJS.Signals): void {
+  for (const p of pids) {
+    try {
+      process.kill(p, signal);
+    } catch {
+      // already gone
+    }
+  }
 }
 
 async function portClosed(port: number): Promise<void> {
@@ -72,26 +84,23 @@ export async function startPostgres(): Promise<KillableServer> {
     ]);
   start();
   let running = true;
+  const serverPids = (): number[] => {
+    const pid = Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    let children: number[] = [];
+    try {
+      children = execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).split(/\s+/).filter(Boolean).map(Number);
+    } catch {
+      // no children
+    }
+    return [pid, ...children];
+  };
   return {
     url: `postgresql://postgres@127.0.0.1:${port}/postgres`,
     kill: async () => {
-      const pid = Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
       // The whole server, as an OOM kill or a lost machine would: the postmaster and its backends
       // (listed first: once the postmaster is gone they are no longer its children).
-      let children: number[] = [];
-      try {
-        children = execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).split(/\s+/).filter(Boolean).map(Number);
-      } catch {
-        // no children
-      }
-      const all = [pid, ...children];
-      for (const p of all) {
-        try {
-          process.kill(p, 'SIGKILL');
-        } catch {
-          // already gone
-        }
-      }
+      const all = serverPids();
+      signalAll(all, 'SIGKILL');
       running = false;
       await portClosed(port);
       // Wait for every process to be gone, or the restart finds the old shared memory still attached.
@@ -110,6 +119,7 @@ export async function startPostgres(): Promise<KillableServer> {
       start();
       running = true;
     },
+    freeze: (frozen) => signalAll(serverPids(), frozen ? 'SIGSTOP' : 'SIGCONT'),
     stop: async () => {
       try {
         if (running) asPg(join(PG_BIN, 'pg_ctl'), ['-D', data, '-m', 'immediate', 'stop']);
@@ -155,6 +165,7 @@ export async function startRedis(): Promise<KillableServer> {
       await portClosed(port);
     },
     restart: start,
+    freeze: (frozen) => child?.pid !== undefined && signalAll([child.pid], frozen ? 'SIGSTOP' : 'SIGCONT'),
     stop: () => end('SIGTERM'),
   };
 }
