@@ -27,7 +27,7 @@ const TRANSFER_FACTOR = 10;
  * What `onStoreUnavailable` means after a cache has opened: every call to a server store (Postgres,
  * Redis) goes through `call`, which gives it a deadline and turns any failure into one
  * `StoreUnavailableError` naming the store. Under `'error'` that error is thrown; under `'disable'` a
- * warning naming the store is emitted once per outage and the caller gets its fallback (a miss, a
+ * warning naming the store is emitted (at most once per server every 30 s) and the caller gets its fallback (a miss, a
  * skipped write), so the run finishes with every value it computed, uncached.
  *
  * After a failure the guard is tripped: later calls skip the store at once (one dead server costs one
@@ -47,8 +47,11 @@ const TRANSFER_FACTOR = 10;
 export class StoreGuard {
   private down: StoreUnavailableError | undefined;
   private downAt = 0;
-  /** A warning was given for the current outage; cleared when a store answers again. */
-  private warned = false;
+  /**
+   * When each server was last warned about. A store may answer from this process's memory, so a call
+   * that succeeds proves nothing about its server: warnings are rationed by time instead.
+   */
+  private readonly warnedAt = new Map<string, number>();
 
   constructor(
     readonly policy: 'error' | 'disable',
@@ -85,9 +88,7 @@ export class StoreGuard {
       return fallback();
     }
     try {
-      const value = await this.withDeadline(op(), transfer ? this.deadlineMs * TRANSFER_FACTOR : this.deadlineMs);
-      this.warned = false;
-      return value;
+      return await this.withDeadline(op(), transfer ? this.deadlineMs * TRANSFER_FACTOR : this.deadlineMs);
     } catch (err) {
       this.fail(role, err);
       return fallback();
@@ -115,8 +116,11 @@ export class StoreGuard {
       this.downAt = Date.now();
     }
     if (this.policy === 'error') throw error;
-    if (!this.warned) {
-      this.warned = true;
+    // One warning per server (its three stores are one server) per outage window.
+    const server = name.replace(/^\S+ store /, '');
+    const last = this.warnedAt.get(server);
+    if (last === undefined || Date.now() - last > RETRY_AFTER_MS) {
+      this.warnedAt.set(server, Date.now());
       this.warn(
         `dagcache: ${error.message}; running uncached until it answers again (onStoreUnavailable: 'disable')`,
       );
