@@ -55,24 +55,27 @@ describe('a shared store that dies under a Temporal worker', () => {
         expect(warnings, warnings.join('\n')).toHaveLength(1);
         expect(warnings[0]).toContain(new URL(redis!.url).host);
         await redis!.restart();
-        // Back: the next calls store again (once the client has reconnected) and then hit.
+        // Back: once the client has reconnected, a new call is stored there and the same call then hits.
         let hit = false;
         for (let i = 0; i < 40 && !hit; i++) {
-          const before = calls;
-          expect(
-            await activityEnv(
+          const fresh: PriceSeries = { symbol: `BACK${i}`, prices: [i, i + 1] };
+          const call = (n: number) =>
+            activityEnv(
               interceptors,
               callInfo('computeStats', {
-                activityId: `r${i}`,
-                workflowExecution: { workflowId: `wf-back-${i}`, runId: `run-${i}` },
+                activityId: `r${i}-${n}`,
+                workflowExecution: { workflowId: `wf-back-${i}-${n}`, runId: `run-${i}-${n}` },
               }),
-            ).run(activity, series),
-          ).toEqual(expected);
+            ).run(activity, fresh);
+          expect(await call(1)).toEqual(await computeStats(fresh));
+          const before = calls;
+          expect(await call(2)).toEqual(await computeStats(fresh));
           hit = calls === before;
           if (!hit) await new Promise((r) => setTimeout(r, 250));
         }
         expect(hit).toBe(true);
-        // …from the server, which came back empty: the hit is what this worker stored there since.
+        await interceptors.close();
+        // The server came back empty: what it holds now, this worker stored there since.
         const port = new URL(redis!.url).port;
         expect(Number(execFileSync('redis-cli', ['-p', port, 'dbsize'], { encoding: 'utf8' }).trim())).toBeGreaterThan(0);
       } finally {
