@@ -43,7 +43,9 @@ describe('a shared store that dies under a Temporal worker', () => {
       try {
         const expected = await computeStats(series);
         // The store dies while the activity computes; its value still comes back.
-        expect(await activityEnv(interceptors, callInfo('computeStats')).run(activity, series)).toEqual(expected);
+        expect(await activityEnv(interceptors, callInfo('computeStats')).run(activity, series)).toEqual(
+          expected,
+        );
         killNow = false;
         // While the store is down, a new call computes and returns its value too.
         const other: PriceSeries = { symbol: 'BETA', prices: [1, 2, 3] };
@@ -77,7 +79,9 @@ describe('a shared store that dies under a Temporal worker', () => {
         await interceptors.close();
         // The server came back empty: what it holds now, this worker stored there since.
         const port = new URL(redis!.url).port;
-        expect(Number(execFileSync('redis-cli', ['-p', port, 'dbsize'], { encoding: 'utf8' }).trim())).toBeGreaterThan(0);
+        expect(
+          Number(execFileSync('redis-cli', ['-p', port, 'dbsize'], { encoding: 'utf8' }).trim()),
+        ).toBeGreaterThan(0);
       } finally {
         process.off('warning', onWarning);
         await interceptors.close();

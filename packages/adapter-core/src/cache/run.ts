@@ -365,7 +365,11 @@ export class Run {
     let waitingSince: number | undefined;
     const started = performance.now();
     for (;;) {
-      const claim = await this.guard.call('leases', () => leases.claim(cacheKey), () => 'unavailable' as const);
+      const claim = await this.guard.call(
+        'leases',
+        () => leases.claim(cacheKey),
+        () => 'unavailable' as const,
+      );
       // The lease store (or another) is unreachable: run uncached, as if alone.
       if (claim === 'unavailable') return { lease: undefined };
       // Waiting can also happen inside claim (a newcomer waits to be acknowledged by the processes
@@ -608,9 +612,17 @@ export class Run {
   ): Promise<void> {
     this.emit('result_store', type, name, { taskId, msg, value: dataVersion });
     this.latest.delete(MetadataStore.latestId(name, taskId));
-    await this.guard.call('metadata', () => this.cache.metadataStore.delete(cacheKey), () => undefined);
+    await this.guard.call(
+      'metadata',
+      () => this.cache.metadataStore.delete(cacheKey),
+      () => undefined,
+    );
     if (type === 'FAILED_RETRIEVAL')
-      await this.guard.call('results', () => this.cache.resultStore.delete(dataVersion), () => undefined);
+      await this.guard.call(
+        'results',
+        () => this.cache.resultStore.delete(dataVersion),
+        () => undefined,
+      );
   }
 
   /** Reads a result; UNREACHABLE when its store is (a miss that removes nothing). */
@@ -642,7 +654,8 @@ export class Run {
         this.emit('result_store', 'GET_RESULT', name, { taskId, msg: 'hit', value: dataVersion });
         return got.value as T;
       }
-      if (!got) await this.dropBroken(name, taskId, cacheKey, dataVersion, 'MISSING_RESULT', 'result not found');
+      if (!got)
+        await this.dropBroken(name, taskId, cacheKey, dataVersion, 'MISSING_RESULT', 'result not found');
     } catch (err) {
       if (!(err instanceof CorruptResultError)) throw err;
       await this.dropBroken(name, taskId, cacheKey, dataVersion, 'FAILED_RETRIEVAL', err.message);
@@ -705,7 +718,12 @@ export class Run {
     this.cache.metadataStore.announce(cacheKey, entry);
     // Transfers: the result's bytes (and the batch its key joins) may rightly take a while to commit.
     const committed = (async () => {
-      const written = await this.guard.call('results', () => res.written, () => undefined, true);
+      const written = await this.guard.call(
+        'results',
+        () => res.written,
+        () => undefined,
+        true,
+      );
       // No result, no key: a key never points at a result that is not there.
       if (written === undefined) return;
       if (written && mine) this.emit('result_store', 'SET_RESULT', name, { taskId, value: dv });
@@ -795,7 +813,12 @@ export class Run {
   async flush(): Promise<void> {
     await this.commitWrites();
     const record = this.toRecord();
-    await this.guard.call('metadata', () => this.cache.metadataStore.putRun(record), () => undefined, true);
+    await this.guard.call(
+      'metadata',
+      () => this.cache.metadataStore.putRun(record),
+      () => undefined,
+      true,
+    );
     this.throwWriteError();
   }
 
@@ -812,9 +835,19 @@ export class Run {
     while (this.pending.size) {
       // Commit now instead of waiting for the batch timers: results first, then the metadata that
       // their commits queue.
-      await this.guard.call('results', () => this.cache.resultStore.flush(), () => undefined, true);
+      await this.guard.call(
+        'results',
+        () => this.cache.resultStore.flush(),
+        () => undefined,
+        true,
+      );
       await new Promise((r) => setImmediate(r));
-      await this.guard.call('metadata', () => this.cache.metadataStore.flush(), () => undefined, true);
+      await this.guard.call(
+        'metadata',
+        () => this.cache.metadataStore.flush(),
+        () => undefined,
+        true,
+      );
       await Promise.all(this.pending);
     }
   }
@@ -831,7 +864,12 @@ export class Run {
     // A run that found a store down keeps its record in memory only (dr.cache.getRun still has it).
     if (!this.guard.tripped) {
       this.cache.trackRecordWrite(
-        this.guard.call('metadata', () => this.cache.metadataStore.putRun(record), () => undefined, true),
+        this.guard.call(
+          'metadata',
+          () => this.cache.metadataStore.putRun(record),
+          () => undefined,
+          true,
+        ),
       );
       this.cache.scheduleEviction();
     }

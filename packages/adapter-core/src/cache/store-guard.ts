@@ -27,8 +27,8 @@ const TRANSFER_FACTOR = 10;
  * What `onStoreUnavailable` means after a cache has opened: every call to a server store (Postgres,
  * Redis) goes through `call`, which gives it a deadline and turns any failure into one
  * `StoreUnavailableError` naming the store. Under `'error'` that error is thrown; under `'disable'` a
- * warning naming the store is emitted (at most once per server every 30 s) and the caller gets its fallback (a miss, a
- * skipped write), so the run finishes with every value it computed, uncached.
+ * warning naming the store is emitted (at most once per server every 30 s) and the caller gets its
+ * fallback (a miss, a skipped write), so the run finishes with every value it computed, uncached.
  *
  * After a failure the guard is tripped: later calls skip the store at once (one dead server costs one
  * deadline, not one per node) until the next run starts (`retry`) or `RETRY_AFTER_MS` has passed. The

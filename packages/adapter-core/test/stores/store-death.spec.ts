@@ -190,9 +190,12 @@ for (const kind of ['redis', 'postgres'] as const) {
           const rec = await dr.cache.getRun(dr.cache.lastRunId);
           // Postgres kept its data: the run hits what the first run stored.
           const cached = Object.values(rec!.nodes).every((n) => n.status === 'retrieved');
-          const stored = rec!.events.some((e) => e.eventType === 'SET_DATA_VERSION' && e.actor === 'metadata_store');
+          const stored = rec!.events.some(
+            (e) => e.eventType === 'SET_DATA_VERSION' && e.actor === 'metadata_store',
+          );
           if (cached || stored) break;
-          if (kind === 'postgres' || i > 20) throw new Error(`run ${i} after the restart neither hit nor stored`);
+          if (kind === 'postgres' || i > 20)
+            throw new Error(`run ${i} after the restart neither hit nor stored`);
           await new Promise((r) => setTimeout(r, 100));
         }
         calls.reset();

@@ -54,7 +54,11 @@ export class PostgresLeaseLock implements LeaseLock {
    * Connects (failing within a few seconds if the server cannot be reached) and creates the lease
    * table if it is missing.
    */
-  static async open(url: string, namespace: string, connectTimeoutMs = CONNECT_TIMEOUT_MS): Promise<PostgresLeaseLock> {
+  static async open(
+    url: string,
+    namespace: string,
+    connectTimeoutMs = CONNECT_TIMEOUT_MS,
+  ): Promise<PostgresLeaseLock> {
     checkNamespace(namespace, 'lease lock');
     const table = `"${namespace}_leases"`;
     const shared = await connectPostgres(url, connectTimeoutMs);
