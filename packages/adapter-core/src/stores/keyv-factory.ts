@@ -89,7 +89,8 @@ export async function keyvFactoryFor(
       const { connectRedis } = await import('./connect.js');
       // KeyvRedis's own client queues commands while the server is down and reconnects forever, so a
       // server that died hung every lookup; this one fails them at once (see connectRedis). One client
-      // serves the namespaces; the first Keyv to disconnect closes it for all, as MetadataStore closes them together.
+      // serves the namespaces; the first Keyv to disconnect closes it for all (MetadataStore closes them
+      // together).
       const client = await connectRedis(parsed.url, connectTimeoutMs);
       return (namespace) =>
         new Keyv({ store: new KeyvRedis(client as any), namespace: ns(namespace), throwOnErrors: true });
