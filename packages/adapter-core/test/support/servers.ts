@@ -42,6 +42,8 @@ export interface KillableServer {
   restart: () => Promise<void>;
   /** SIGSTOPs (true) or SIGCONTs (false) the server: it keeps its connections open but stops answering. */
   freeze: (frozen: boolean) => void;
+  /** The server's process id (the postmaster for Postgres), for a test process that kills it itself. */
+  pid: () => number | undefined;
 }
 
 function signalAll(pids: number[], signal: NodeJS.Signals): void {
@@ -120,6 +122,7 @@ export async function startPostgres(): Promise<KillableServer> {
       running = true;
     },
     freeze: (frozen) => signalAll(serverPids(), frozen ? 'SIGSTOP' : 'SIGCONT'),
+    pid: () => (running ? serverPids()[0] : undefined),
     stop: async () => {
       try {
         if (running) asPg(join(PG_BIN, 'pg_ctl'), ['-D', data, '-m', 'immediate', 'stop']);
@@ -166,6 +169,7 @@ export async function startRedis(): Promise<KillableServer> {
     },
     restart: start,
     freeze: (frozen) => child?.pid !== undefined && signalAll([child.pid], frozen ? 'SIGSTOP' : 'SIGCONT'),
+    pid: () => child?.pid,
     stop: () => end('SIGTERM'),
   };
 }
