@@ -65,8 +65,9 @@ export class ResultTooLargeError extends DagcacheError {
 }
 
 /**
- * A store (metadata, results or leases) that cannot be reached when the cache opens. Raised within
- * `connectTimeoutMs`, never a hang; with `onStoreUnavailable: 'disable'` the cache runs uncached instead.
+ * A store (metadata, results or leases) that cannot be reached when the cache opens, or that fails or
+ * stops answering later. Names the store (password redacted). Raised within `connectTimeoutMs`, never a
+ * hang; with `onStoreUnavailable: 'disable'` the run goes on uncached instead.
  */
 export class StoreUnavailableError extends DagcacheError {
   override readonly name = 'StoreUnavailableError';

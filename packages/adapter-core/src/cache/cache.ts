@@ -3,7 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { validateBehaviorConfig } from '../behavior/resolve-behavior.js';
 import { versionCode } from '../code-version/version-code.js';
-import { ConfigError, DagcacheError } from '../errors.js';
+import { ConfigError, DagcacheError, StoreUnavailableError } from '../errors.js';
 import { groupByNode } from '../events/event-log.js';
 import type { CachingEvent, LogLevel } from '../events/caching-event.js';
 import { fingerprint } from '../fingerprint/index.js';
@@ -19,6 +19,7 @@ import { DEFAULT_LEASE_MS, LeaseClient } from './lease-client.js';
 import { checkRunId, nodeId, runFileName } from './markers.js';
 import { Run } from './run.js';
 import { SingleFlight } from './single-flight.js';
+import { StoreGuard, type ServerStores } from './store-guard.js';
 import type { CacheOptions, RunOptions, RunRecord, WhyAnswer } from './types.js';
 import { explainMiss } from './why.js';
 
@@ -158,6 +159,7 @@ export async function openCache(options: CacheOptions = {}): Promise<Cache> {
     summaries.map((s) => s.runId),
     stores.leases,
     stores.unavailable,
+    stores.servers,
   );
   await cache.leaseClient?.start();
   return cache;
@@ -166,6 +168,8 @@ export async function openCache(options: CacheOptions = {}): Promise<Cache> {
 /** An open cache. Made by `openCache`; shared by every way in (direct API, Nx, Temporal). */
 export class Cache {
   readonly singleFlight = new SingleFlight();
+  /** What `onStoreUnavailable` does when a server store fails after the cache opened. */
+  readonly storeGuard: StoreGuard;
   /** This process's leases for single-flight across processes; undefined when it is off. */
   readonly leaseClient: LeaseClient | undefined;
   /** First poll interval of a process waiting for a neighbour's result. */
@@ -186,7 +190,14 @@ export class Cache {
     readonly leases?: LeaseLock,
     /** Why the cache runs uncached (a store was unreachable and `onStoreUnavailable` is `disable`). */
     readonly unavailable?: string,
+    /** The server stores (Postgres, Redis), whose failures `storeGuard` handles. */
+    servers: ServerStores = {},
   ) {
+    this.storeGuard = new StoreGuard(
+      options.onStoreUnavailable ?? 'error',
+      options.connectTimeoutMs ?? 5_000,
+      servers,
+    );
     this.fileDir = resolve(options.fileDir ?? resolve(path, 'files'));
     const sf = typeof options.singleFlight === 'object' ? options.singleFlight : {};
     this.leaseClient = leases ? new LeaseClient(leases, sf.leaseMs ?? DEFAULT_LEASE_MS) : undefined;
@@ -200,6 +211,8 @@ export class Cache {
     const runId = options.runId === undefined ? randomUUID() : checkRunId(options.runId);
     if (this.ownRuns.has(runId))
       throw new DagcacheError(`run "${runId}" was already started in this process`);
+    // Each run tries the server stores again: one that was down may be back.
+    this.storeGuard.retry();
     const run = new Run(this, { ...options, runId });
     this.ownRuns.set(runId, run);
     // A long-lived process (a Temporal worker) starts runs without end: keep the newest in memory;
@@ -228,6 +241,7 @@ export class Cache {
     while (this.recordWrites.size) await Promise.all(this.recordWrites);
     const err = this.recordWriteError;
     this.recordWriteError = undefined;
+    if (err instanceof StoreUnavailableError) throw err;
     if (err) throw new DagcacheError(`writing a run record failed: ${err.message}`, { cause: err });
   }
 
@@ -409,12 +423,18 @@ export class Cache {
     this.evicting = pass().finally(() => {
       this.evicting = undefined;
     });
-    this.trackRecordWrite(this.evicting);
+    // An unreachable server store is handled as everywhere else (onStoreUnavailable).
+    this.trackRecordWrite(this.evicting.catch((err: unknown) => this.storeGuard.fail('results', err)));
   }
 
   async close(): Promise<void> {
     await this.settled();
-    await this.leaseClient?.close();
-    await Promise.all([this.metadataStore.close(), this.resultStore.close(), this.leases?.close()]);
+    if (this.leaseClient) await this.storeGuard.close('leases', () => this.leaseClient!.close());
+    const guard = this.storeGuard;
+    await Promise.all([
+      guard.close('metadata', () => this.metadataStore.close()),
+      guard.close('results', () => this.resultStore.close()),
+      this.leases ? guard.close('leases', () => this.leases!.close()) : undefined,
+    ]);
   }
 }

@@ -8,7 +8,8 @@ import type { ResultBackend } from '../stores/result-backend.js';
 import { openResultBackend } from '../stores/result-backends/index.js';
 import { MemoryResultBackend } from '../stores/result-backends/memory-result-backend.js';
 import { SqliteFileBackend } from '../stores/result-backends/sqlite-file-backend.js';
-import { parseStoreUrl, type StoreUrl } from '../stores/store-url.js';
+import { parseStoreUrl, redact, type StoreUrl } from '../stores/store-url.js';
+import type { ServerStores } from './store-guard.js';
 import type { CacheOptions } from './types.js';
 
 /** The three stores a cache runs on, opened and reachable. */
@@ -19,6 +20,14 @@ export interface OpenedStores {
   leases: LeaseLock | undefined;
   /** Set when a store was unreachable and `onStoreUnavailable: 'disable'` made the cache run uncached. */
   unavailable?: string;
+  /** The server stores (Postgres, Redis) by role, named for messages; see `StoreGuard`. */
+  servers: ServerStores;
+}
+
+/** How messages name a server store: role, URL (password redacted) and namespace. */
+function serverName(role: string, url: StoreUrl | undefined): string | undefined {
+  if (!url || (url.kind !== 'postgres' && url.kind !== 'redis')) return undefined;
+  return `${role} ${redact(url.url)} (namespace ${url.namespace})`;
 }
 
 /**
@@ -49,6 +58,14 @@ export async function openStores(options: CacheOptions, path: string): Promise<O
       'resultStore: use file://DIR for results on disk (sqlite:// is for the metadata store)',
     );
   }
+  const servers: ServerStores = {};
+  const name = (role: keyof ServerStores, what: string, url: StoreUrl | undefined) => {
+    const n = serverName(what, url);
+    if (n !== undefined) servers[role] = n;
+  };
+  name('metadata', 'metadata store', meta);
+  name('results', 'result store', resultUrl);
+  if (options.singleFlight !== false) name('leases', 'lease store', meta);
   try {
     for (const [url, what] of [
       [meta, 'metadata store'],
@@ -56,7 +73,7 @@ export async function openStores(options: CacheOptions, path: string): Promise<O
     ] as const) {
       if (url) await probeStore(url, what, timeout);
     }
-    const factory = await keyvFactoryFor(metaOption, resolve(path, 'meta.sqlite'));
+    const factory = await keyvFactoryFor(metaOption, resolve(path, 'meta.sqlite'), timeout);
     const results =
       !resultUrl || resultUrl.kind === 'file'
         ? await SqliteFileBackend.open(
@@ -72,10 +89,15 @@ export async function openStores(options: CacheOptions, path: string): Promise<O
     if (options.singleFlight !== false) {
       leases =
         meta && (meta.kind === 'postgres' || meta.kind === 'redis')
-          ? await openLeaseLock({ kind: meta.kind, url: meta.url, namespace: meta.namespace })
+          ? await openLeaseLock({
+              kind: meta.kind,
+              url: meta.url,
+              namespace: meta.namespace,
+              connectTimeoutMs: timeout,
+            })
           : await openLeaseLock({ kind: 'sqlite', file: resolve(path, 'locks.sqlite') });
     }
-    return { factory, results, leases };
+    return { factory, results, leases, servers };
   } catch (err) {
     // Every store raises StoreUnavailableError when it cannot be reached; anything else is a real error.
     if (!(err instanceof StoreUnavailableError) || options.onStoreUnavailable !== 'disable') throw err;
@@ -87,6 +109,7 @@ export async function openStores(options: CacheOptions, path: string): Promise<O
       results: new MemoryResultBackend(),
       leases: undefined,
       unavailable: err.message,
+      servers: {},
     };
   }
 }

@@ -2,7 +2,13 @@ import { join } from 'node:path';
 import { composeCacheKey, sortedParts } from '../cache-key/cache-key.js';
 import type { CachingBehavior } from '../behavior/caching-behavior.js';
 import { resolveBehavior, type ResolvedBehavior } from '../behavior/resolve-behavior.js';
-import { CorruptResultError, DagcacheError, NodeExecutionError, UnhashableValueError } from '../errors.js';
+import {
+  CorruptResultError,
+  DagcacheError,
+  NodeExecutionError,
+  StoreUnavailableError,
+  UnhashableValueError,
+} from '../errors.js';
 import { CachingEventType, type CachingEvent, type EventActor } from '../events/caching-event.js';
 import { EventLog } from '../events/event-log.js';
 import { sha256Base64Url } from '../fingerprint/index.js';
@@ -10,6 +16,7 @@ import type { FormatContext, FormatName } from '../formats/result-format.js';
 import { MetadataStore, type LatestEntry, type MetadataEntry } from '../stores/metadata-store.js';
 import type { ResultEntry } from '../stores/result-store.js';
 import type { Cache } from './cache.js';
+import type { StoreGuard } from './store-guard.js';
 import { DISABLED_VERSION, UNHASHABLE_VERSION, isUnmatchable, nodeId, runFileName } from './markers.js';
 import type {
   CacheKeyParts,
@@ -24,6 +31,9 @@ import type {
 
 /** Data versions double as result ids, so they must be url-safe base64 of a sane length. */
 const DATA_VERSION_SHAPE = /^[A-Za-z0-9_-]{16,128}$/;
+
+/** What a read answers when its store is unreachable: a miss that removes nothing. */
+const UNREACHABLE = Symbol('unreachable');
 
 /** A key found with its result (loaded, or only checked for lazy loads). */
 interface Hit {
@@ -109,13 +119,29 @@ export class Run {
    */
   async prefetch(nodes: readonly { nodeName: string; taskId?: string }[]): Promise<void> {
     const untrusted = new Set<string>();
-    this.latest = await this.cache.metadataStore.latest(nodes, untrusted);
+    const latest = await this.guard.call(
+      'metadata',
+      () => this.cache.metadataStore.latest(nodes, untrusted),
+      () => undefined,
+    );
+    // An unreachable store: no hints, every lookup asks (and finds the guard tripped).
+    if (!latest) return;
+    this.latest = latest;
     for (const n of nodes) {
       const id = MetadataStore.latestId(n.nodeName, n.taskId);
       // An untrusted hint says nothing: such a node's lookup reads (and reports) its key entry.
       if (!untrusted.has(id)) this.prefetched.add(id);
     }
-    this.known = await this.cache.resultStore.entries([...this.latest.values()].map((l) => l.dataVersion));
+    this.known = await this.guard.call(
+      'results',
+      () => this.cache.resultStore.entries([...this.latest.values()].map((l) => l.dataVersion)),
+      () => new Map(),
+    );
+  }
+
+  /** `onStoreUnavailable` after open: deadlines and failures of the server stores (see StoreGuard). */
+  private get guard(): StoreGuard {
+    return this.cache.storeGuard;
   }
 
   /** Resolves (once per run) and records a node's behavior, emitting RESOLVED_BEHAVIOR. */
@@ -335,13 +361,19 @@ export class Run {
     ttl: number | undefined,
     record: NodeRecord,
     accept: ((value: unknown) => string | undefined) | undefined,
-  ): Promise<{ hit: Hit } | { lease: string }> {
+  ): Promise<{ hit: Hit } | { lease: string | undefined }> {
     const leases = this.cache.leaseClient!;
     let pause = this.cache.pollMs;
     let waitingSince: number | undefined;
     const started = performance.now();
     for (;;) {
-      const claim = await leases.claim(cacheKey);
+      const claim = await this.guard.call(
+        'leases',
+        () => leases.claim(cacheKey),
+        () => 'unavailable' as const,
+      );
+      // The lease store (or another) is unreachable: run uncached, as if alone.
+      if (claim === 'unavailable') return { lease: undefined };
       // Waiting can also happen inside claim (a newcomer waits to be acknowledged by the processes
       // already on the cache); anything over a millisecond is worth showing.
       const waited = performance.now() - started;
@@ -366,6 +398,8 @@ export class Run {
       }
       await new Promise((r) => setTimeout(r, pause));
       pause = Math.min(pause * 2, 500);
+      // A store died while waiting: the holder's result cannot be read, so execute instead.
+      if (this.guard.tripped) return { lease: undefined };
       const hit = await this.lookup(name, taskId, cacheKey, load, ctx, ttl, { fresh: true, quietMiss: true, accept });
       if (hit) {
         record.waitedMs = performance.now() - started;
@@ -499,9 +533,14 @@ export class Run {
           msg: `untrusted key entry (${why}): ignored`,
           value: cacheKey,
         });
-      const entry = how.fresh
-        ? await this.cache.metadataStore.read(cacheKey, onRejected)
-        : await this.cache.metadataStore.get(cacheKey, onRejected);
+      const entry = await this.guard.call(
+        'metadata',
+        () =>
+          how.fresh
+            ? this.cache.metadataStore.read(cacheKey, onRejected)
+            : this.cache.metadataStore.get(cacheKey, onRejected),
+        () => undefined,
+      );
       dataVersion = entry?.dataVersion;
       createdAt = entry?.createdAt;
     }
@@ -523,7 +562,14 @@ export class Run {
     if (load === 'lazy') {
       // The result is read only if something consumes it; existence is checked cheaply now so that
       // a metadata entry pointing at nothing is a miss rather than a surprise later.
-      const entry = this.known.get(dataVersion) ?? (await this.cache.resultStore.entry(dataVersion));
+      const entry =
+        this.known.get(dataVersion) ??
+        (await this.guard.call<ResultEntry | undefined | typeof UNREACHABLE>(
+          'results',
+          () => this.cache.resultStore.entry(dataVersion),
+          () => UNREACHABLE,
+        ));
+      if (entry === UNREACHABLE) return undefined;
       if (!entry) {
         await this.dropBroken(name, taskId, cacheKey, dataVersion, 'MISSING_RESULT', 'result not found');
         return undefined;
@@ -538,7 +584,8 @@ export class Run {
       return { dataVersion, value: undefined, loaded: false, byteSize: entry.byteSize, format: entry.format };
     }
     try {
-      const got = await this.cache.resultStore.get(dataVersion, ctx);
+      const got = await this.readResult(dataVersion, ctx);
+      if (got === UNREACHABLE) return undefined;
       if (!got) {
         await this.dropBroken(name, taskId, cacheKey, dataVersion, 'MISSING_RESULT', 'result not found');
         return undefined;
@@ -573,8 +620,31 @@ export class Run {
   ): Promise<void> {
     this.emit('result_store', type, name, { taskId, msg, value: dataVersion });
     this.latest.delete(MetadataStore.latestId(name, taskId));
-    await this.cache.metadataStore.delete(cacheKey);
-    if (type === 'FAILED_RETRIEVAL') await this.cache.resultStore.delete(dataVersion);
+    await this.guard.call(
+      'metadata',
+      () => this.cache.metadataStore.delete(cacheKey),
+      () => undefined,
+    );
+    if (type === 'FAILED_RETRIEVAL')
+      await this.guard.call(
+        'results',
+        () => this.cache.resultStore.delete(dataVersion),
+        () => undefined,
+      );
+  }
+
+  /** Reads a result; UNREACHABLE when its store is (a miss that removes nothing). */
+  private readResult(
+    dataVersion: string,
+    ctx: FormatContext,
+  ): Promise<{ value: unknown; entry: ResultEntry } | undefined | typeof UNREACHABLE> {
+    // A transfer: reading a large result may rightly take longer than a lookup.
+    return this.guard.call<{ value: unknown; entry: ResultEntry } | undefined | typeof UNREACHABLE>(
+      'results',
+      () => this.cache.resultStore.get(dataVersion, ctx),
+      () => UNREACHABLE,
+      true,
+    );
   }
 
   private async loadLazy<T>(
@@ -587,15 +657,16 @@ export class Run {
   ): Promise<T> {
     const { name, taskId } = call;
     try {
-      const got = await this.cache.resultStore.get(dataVersion, ctx);
-      const unacceptable = got ? call.acceptResult?.(got.value as T) : undefined;
-      if (got && !unacceptable) {
+      const got = await this.readResult(dataVersion, ctx);
+      const unacceptable = got && got !== UNREACHABLE ? call.acceptResult?.(got.value as T) : undefined;
+      if (got && got !== UNREACHABLE && !unacceptable) {
         this.emit('result_store', 'GET_RESULT', name, { taskId, msg: 'hit', value: dataVersion });
         return got.value as T;
       }
       if (unacceptable)
         await this.dropBroken(name, taskId, cacheKey, dataVersion, 'FAILED_RETRIEVAL', unacceptable);
-      else await this.dropBroken(name, taskId, cacheKey, dataVersion, 'MISSING_RESULT', 'result not found');
+      else if (!got)
+        await this.dropBroken(name, taskId, cacheKey, dataVersion, 'MISSING_RESULT', 'result not found');
     } catch (err) {
       if (!(err instanceof CorruptResultError)) throw err;
       await this.dropBroken(name, taskId, cacheKey, dataVersion, 'FAILED_RETRIEVAL', err.message);
@@ -627,10 +698,21 @@ export class Run {
     // Result first, metadata second: a key never points at a result that is not fully written.
     // Equal results of concurrent nodes are written once (content addressing, within this process too).
     let mine = false;
-    const res = await this.cache.singleFlight.run(`set:${dv}`, () => {
-      mine = true;
-      return this.cache.resultStore.set(dv, value, format, ctx);
-    });
+    const res = await this.guard.call(
+      'results',
+      () =>
+        this.cache.singleFlight.run(`set:${dv}`, () => {
+          mine = true;
+          return this.cache.resultStore.set(dv, value, format, ctx);
+        }),
+      () => undefined,
+      true,
+    );
+    if (!res) {
+      // The result store is unreachable: the value is the node's all the same, only not stored.
+      if (lease) await this.cache.leaseClient!.release(lease);
+      return;
+    }
     record.byteSize = res.entry.byteSize;
     // The result is encoded (format errors surfaced above); committing it and then its metadata happens
     // in the background, batched with other nodes' writes, so a key never points at an uncommitted
@@ -645,11 +727,25 @@ export class Run {
       createdAt: Date.now(),
     };
     this.cache.metadataStore.announce(cacheKey, entry);
-    const committed = res.written.then(async (written) => {
+    // Transfers: the result's bytes (and the batch its key joins) may rightly take a while to commit.
+    const committed = (async () => {
+      const written = await this.guard.call(
+        'results',
+        () => res.written,
+        () => undefined,
+        true,
+      );
+      // No result, no key: a key never points at a result that is not there.
+      if (written === undefined) return;
       if (written && mine) this.emit('result_store', 'SET_RESULT', name, { taskId, value: dv });
-      await this.cache.metadataStore.set(cacheKey, entry);
-      this.emit('metadata_store', 'SET_DATA_VERSION', name, { taskId, value: dv });
-    });
+      const set = await this.guard.call(
+        'metadata',
+        async () => (await this.cache.metadataStore.set(cacheKey, entry), true),
+        () => false,
+        true,
+      );
+      if (set) this.emit('metadata_store', 'SET_DATA_VERSION', name, { taskId, value: dv });
+    })();
     // The lease is freed once the key is committed: a waiting neighbour then finds it.
     this.track(lease ? committed.finally(() => this.cache.leaseClient!.release(lease)) : committed);
   }
@@ -727,9 +823,22 @@ export class Run {
   /** Persists the run record so far; adapters with no natural end (a Temporal worker) call it after each node. */
   async flush(): Promise<void> {
     await this.commitWrites();
-    await this.cache.metadataStore.putRun(this.toRecord());
+    const record = this.toRecord();
+    await this.guard.call(
+      'metadata',
+      () => this.cache.metadataStore.putRun(record),
+      () => undefined,
+      true,
+    );
+    this.throwWriteError();
+  }
+
+  /** The first background write that failed, as the run's error; a store's own is thrown as it is. */
+  private throwWriteError(): void {
     const err = this.writeErrors.shift();
-    if (err) throw new DagcacheError(`run ${this.id}: a cache write failed: ${err.message}`, { cause: err });
+    if (!err) return;
+    if (err instanceof StoreUnavailableError) throw err;
+    throw new DagcacheError(`run ${this.id}: a cache write failed: ${err.message}`, { cause: err });
   }
 
   /** Waits until every result and key written by this run is committed. */
@@ -737,9 +846,19 @@ export class Run {
     while (this.pending.size) {
       // Commit now instead of waiting for the batch timers: results first, then the metadata that
       // their commits queue.
-      await this.cache.resultStore.flush();
+      await this.guard.call(
+        'results',
+        () => this.cache.resultStore.flush(),
+        () => undefined,
+        true,
+      );
       await new Promise((r) => setImmediate(r));
-      await this.cache.metadataStore.flush();
+      await this.guard.call(
+        'metadata',
+        () => this.cache.metadataStore.flush(),
+        () => undefined,
+        true,
+      );
       await Promise.all(this.pending);
     }
   }
@@ -753,10 +872,19 @@ export class Run {
     // Results and keys are committed; the run record (large, and only read by tools) is written in the
     // background. The cache waits for it before anything reads runs, and on close().
     const record = this.toRecord();
-    this.cache.trackRecordWrite(this.cache.metadataStore.putRun(record));
-    this.cache.scheduleEviction();
-    const err = this.writeErrors.shift();
-    if (err) throw new DagcacheError(`run ${this.id}: a cache write failed: ${err.message}`, { cause: err });
+    // A run that found a store down keeps its record in memory only (dr.cache.getRun still has it).
+    if (!this.guard.tripped) {
+      this.cache.trackRecordWrite(
+        this.guard.call(
+          'metadata',
+          () => this.cache.metadataStore.putRun(record),
+          () => undefined,
+          true,
+        ),
+      );
+      this.cache.scheduleEviction();
+    }
+    this.throwWriteError();
     return record;
   }
 }

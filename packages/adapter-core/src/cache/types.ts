@@ -110,9 +110,16 @@ export interface CacheOptions extends BehaviorConfig {
    * `DAGCACHE_SIGNING_KEY` is used when set. With signing on, unsigned or tampered entries are misses.
    */
   signingKeyEnv?: string;
-  /** What to do when a store cannot be reached at open: `error` (default) or `disable` (run uncached). */
+  /**
+   * What to do when a Postgres or Redis store cannot be reached or fails, at open or at any point after:
+   * `error` (default; one `StoreUnavailableError` naming the store) or `disable` (the run returns its
+   * values uncached, with one warning naming the store; recommended for CI). See `StoreGuard`.
+   */
   onStoreUnavailable?: 'error' | 'disable';
-  /** How long opening waits for a Postgres or Redis server to answer. Default 5,000 ms. */
+  /**
+   * Deadline of each call to a Postgres or Redis store, and of opening it. Default 5,000 ms; calls that
+   * move a result's bytes get ten times as long.
+   */
   connectTimeoutMs?: number;
 }
 

@@ -43,7 +43,7 @@ export async function connectPostgres(url: string, connectTimeoutMs: number): Pr
 /**
  * A connected Redis client that fails fast: no offline queue (a command sent while the connection is
  * down fails at once instead of stalling a run), no retries before the first connection (they only hide
- * a wrong URL), capped-backoff reconnects after it, and an overall deadline, since `connectTimeout`
+ * a wrong URL), capped-backoff reconnects after it (every 500 ms at most), and an overall deadline, since `connectTimeout`
  * only covers TCP and a server that accepts but never answers would otherwise hang the open.
  */
 export async function connectRedis(url: string, connectTimeoutMs: number): Promise<RedisClientType> {
@@ -53,7 +53,8 @@ export async function connectRedis(url: string, connectTimeoutMs: number): Promi
     disableOfflineQueue: true,
     socket: {
       connectTimeout: connectTimeoutMs,
-      reconnectStrategy: (retries, cause) => (connected ? Math.min(50 * 2 ** retries, 2_000) : cause),
+      // At most 500 ms between attempts, so a cache caches again soon after its server is back.
+      reconnectStrategy: (retries, cause) => (connected ? Math.min(50 * 2 ** retries, 500) : cause),
     },
   });
   // The client reports connection trouble as 'error' events, and an unheard 'error' event crashes the

@@ -16,11 +16,20 @@ export type MetadataStoreOption = string | KeyvFactory;
 
 /**
  * Builds the Keyv factory for a metadata store option. SQLite runs in WAL mode with a busy timeout, so
- * several processes (Nx tasks, Temporal workers) can share one file safely.
+ * several processes (Nx tasks, Temporal workers) can share one file safely. Postgres and Redis clients
+ * fail fast: `connectTimeoutMs` bounds each connection, and a command sent while a server is down
+ * fails at once instead of waiting for it to come back.
+ *
+ * @example
+ * ```ts
+ * const factory = await keyvFactoryFor('redis://127.0.0.1:6379', '.dagcache/meta.sqlite', 2_000);
+ * const keys = factory('dagcache:keys');
+ * ```
  */
 export async function keyvFactoryFor(
   option: MetadataStoreOption | undefined,
   defaultSqlite: string,
+  connectTimeoutMs = 5_000,
 ): Promise<KeyvFactory> {
   if (typeof option === 'function') return option;
   const url = option ?? `sqlite://${defaultSqlite}`;
@@ -67,14 +76,24 @@ export async function keyvFactoryFor(
           store: new KeyvPostgresStore({
             uri: parsed.url,
             iterationLimit: 500,
-            connectionTimeoutMillis: 10_000,
+            connectionTimeoutMillis: connectTimeoutMs,
           } as any),
           namespace: ns(namespace),
+          // Keyv turns a store error into a miss (get) or `false` (set) unless told otherwise; a dead
+          // server must be seen as one (StoreGuard), not as an empty cache that never fills.
+          throwOnErrors: true,
         });
     }
     case 'redis': {
       const { default: KeyvRedis } = await import('@keyv/redis');
-      return (namespace) => new Keyv({ store: new KeyvRedis(parsed.url), namespace: ns(namespace) });
+      const { connectRedis } = await import('./connect.js');
+      // KeyvRedis's own client queues commands while the server is down and reconnects forever, so a
+      // server that died hung every lookup; this one fails them at once (see connectRedis). One client
+      // serves the namespaces; the first Keyv to disconnect closes it for all (MetadataStore closes them
+      // together).
+      const client = await connectRedis(parsed.url, connectTimeoutMs);
+      return (namespace) =>
+        new Keyv({ store: new KeyvRedis(client as any), namespace: ns(namespace), throwOnErrors: true });
     }
     default:
       throw new ConfigError(

@@ -102,6 +102,7 @@ export async function runCachedTarget(
   const journalDir = join(cachePath, 'nx-restoring');
   const { targets: _targets, format: defaultFormat, ...storeDefaults } = defaults;
   const cacheOptions: CacheOptions = {
+    onStoreUnavailable: 'disable', // a target whose command succeeded succeeds, store or no store
     ...listsForNode(storeDefaults, node),
     path: cachePath,
     ...(options.metadataStore || defaults.metadataStore

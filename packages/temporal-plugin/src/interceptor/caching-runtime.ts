@@ -87,7 +87,8 @@ export class CachingRuntime {
         flushDelayMs: _d,
         ...cacheOptions
       } = this.options;
-      const cache = given ?? (await openCache(cacheOptions));
+      // An activity whose work succeeded succeeds, store or no store (override with 'error').
+      const cache = given ?? (await openCache({ onStoreUnavailable: 'disable', ...cacheOptions }));
       return {
         cache,
         runs: new RunRegistry(cache, this.options.maxOpenRuns ?? 64, this.options.flushDelayMs ?? 50, warn),

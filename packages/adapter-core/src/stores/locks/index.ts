@@ -9,12 +9,13 @@ export type { LeaseLock } from './lease-lock.js';
 /**
  * Where leases live. SQLite is for the processes of one machine (a file of its own, e.g.
  * `<cache>/locks.sqlite`); Postgres and Redis are shared by many machines, with `namespace`
- * (1-40 letters, digits, `_` or `-`) keeping caches that share a server apart.
+ * (1-40 letters, digits, `_` or `-`) keeping caches that share a server apart. `connectTimeoutMs`
+ * (default 5 s) bounds the connection.
  */
 export type LeaseLockSpec =
   | { kind: 'sqlite'; file: string }
-  | { kind: 'postgres'; url: string; namespace: string }
-  | { kind: 'redis'; url: string; namespace: string };
+  | { kind: 'postgres'; url: string; namespace: string; connectTimeoutMs?: number }
+  | { kind: 'redis'; url: string; namespace: string; connectTimeoutMs?: number };
 
 /**
  * Opens a {@link LeaseLock}. Rejects with a `ConfigError` naming a bad namespace, and, within a few
@@ -38,9 +39,9 @@ export function openLeaseLock(spec: LeaseLockSpec): Promise<LeaseLock> {
     case 'sqlite':
       return SqliteLeaseLock.open(spec.file);
     case 'postgres':
-      return PostgresLeaseLock.open(spec.url, spec.namespace);
+      return PostgresLeaseLock.open(spec.url, spec.namespace, spec.connectTimeoutMs);
     case 'redis':
-      return RedisLeaseLock.open(spec.url, spec.namespace);
+      return RedisLeaseLock.open(spec.url, spec.namespace, spec.connectTimeoutMs);
     default:
       // Reachable from plain JavaScript or a config file, which the types do not guard.
       return Promise.reject(

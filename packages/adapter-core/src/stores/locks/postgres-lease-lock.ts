@@ -54,10 +54,14 @@ export class PostgresLeaseLock implements LeaseLock {
    * Connects (failing within a few seconds if the server cannot be reached) and creates the lease
    * table if it is missing.
    */
-  static async open(url: string, namespace: string): Promise<PostgresLeaseLock> {
+  static async open(
+    url: string,
+    namespace: string,
+    connectTimeoutMs = CONNECT_TIMEOUT_MS,
+  ): Promise<PostgresLeaseLock> {
     checkNamespace(namespace, 'lease lock');
     const table = `"${namespace}_leases"`;
-    const shared = await connectPostgres(url, CONNECT_TIMEOUT_MS);
+    const shared = await connectPostgres(url, connectTimeoutMs);
     const pool = shared.pool;
     try {
       await pool.query(

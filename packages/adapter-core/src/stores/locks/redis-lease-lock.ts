@@ -55,9 +55,13 @@ export class RedisLeaseLock implements LeaseLock {
   }
 
   /** Connects, failing within a few seconds (no retries) if the server cannot be reached. */
-  static async open(url: string, namespace: string): Promise<RedisLeaseLock> {
+  static async open(
+    url: string,
+    namespace: string,
+    connectTimeoutMs = CONNECT_TIMEOUT_MS,
+  ): Promise<RedisLeaseLock> {
     checkNamespace(namespace, 'lease lock');
-    const client = await connectRedis(url, CONNECT_TIMEOUT_MS);
+    const client = await connectRedis(url, connectTimeoutMs);
     return new RedisLeaseLock(client, url, `${namespace}:lease:`);
   }
 
