@@ -1,4 +1,5 @@
 import type Keyv from 'keyv';
+import { keyEntryProblem, latestEntryProblem, parseRow } from './metadata-row.js';
 import type { CacheKeyParts, NodeStatus, RunRecord } from '../cache/types.js';
 import type { CachingEvent } from '../events/caching-event.js';
 import type { FormatName } from '../formats/result-format.js';
@@ -30,6 +31,9 @@ export interface LatestEntry {
   createdAt?: number;
   signature?: string;
 }
+
+/** What getMany gives for a row that does not parse (a hint `latest` then drops). */
+const MALFORMED = Object.freeze({ malformed: true });
 
 /** Run list entry: small, so `dagcache runs` never loads full records. */
 export interface RunSummary {
@@ -70,7 +74,8 @@ const signedLatestPart = (e: LatestEntry) => ({
 });
 
 /** Why an entry was not trusted, or undefined when it may be used. */
-export type Rejection = 'unsigned' | 'bad-signature';
+/** Why a stored entry was not used: unsigned or forged (signing on), or not an entry at all. */
+export type Rejection = 'unsigned' | 'bad-signature' | `malformed: ${string}`;
 
 /**
  * The metadata store: cache key → data version (+ key parts), plus run records. It *is* Keyv, so any
@@ -124,10 +129,23 @@ export class MetadataStore {
 
   /** Reads the store itself, past this process's caches (a waiter polling for a neighbour's result). */
   async read(cacheKey: string, onRejected?: (why: Rejection) => void): Promise<MetadataEntry | undefined> {
-    const entry = this.sqliteFile
-      ? await this.readDirect(cacheKey)
-      : ((await this.keys.get<MetadataEntry>(cacheKey)) ?? undefined);
-    if (!entry) return undefined;
+    let entry: MetadataEntry | undefined;
+    try {
+      entry = this.sqliteFile
+        ? await this.readDirect(cacheKey)
+        : ((await this.keys.get<MetadataEntry>(cacheKey)) ?? undefined);
+    } catch (err) {
+      // A row that is not JSON (Keyv's deserializer throws a SyntaxError): a bad entry, not a dead store.
+      if (!(err instanceof SyntaxError)) throw err;
+      onRejected?.('malformed: not JSON');
+      return undefined;
+    }
+    if (entry === undefined || entry === null) return undefined;
+    const malformed = keyEntryProblem(entry);
+    if (malformed) {
+      onRejected?.(`malformed: ${malformed}`);
+      return undefined;
+    }
     const why = this.rejection('key', cacheKey, signedKeyPart(entry), entry.signature);
     if (why) {
       onRejected?.(why);
@@ -159,7 +177,11 @@ export class MetadataStore {
     ]);
     const raw = rows[0]?.value;
     if (raw === undefined) return undefined;
-    if (!raw.includes(':base64:')) return (JSON.parse(raw) as { value?: MetadataEntry }).value;
+    if (!raw.includes(':base64:')) {
+      const row = parseRow<MetadataEntry>(raw);
+      if (typeof row === 'string') throw new SyntaxError(row);
+      return row.value;
+    }
     return (
       ((await this.keys.deserializeData<MetadataEntry>(raw))?.value as MetadataEntry | undefined) ?? undefined
     );
@@ -224,14 +246,23 @@ export class MetadataStore {
     const out = new Map<string, LatestEntry>();
     if (nodes.length === 0) return out;
     const ids = nodes.map((n) => latestKey(n.nodeName, n.taskId));
-    const values = await this.getMany<LatestEntry>(ids);
+    let values: Array<LatestEntry | undefined>;
+    try {
+      values = await this.getMany<LatestEntry>(ids);
+    } catch (err) {
+      // One row that is not JSON fails Keyv's whole getMany: then no hint is trusted (lookups go to `get`).
+      if (!(err instanceof SyntaxError)) throw err;
+      for (const id of ids) untrusted?.add(id);
+      return out;
+    }
     values.forEach((v, i) => {
       const id = ids[i]!;
       const queued = this.pendingValues.get(id) as LatestEntry | undefined;
       // An untrusted latest entry is only a prefetch hint: dropping it sends the lookup to `get`,
       // which reports the rejection if the key's own entry is bad too.
       if (queued) out.set(id, queued);
-      else if (v && !this.rejection('latest', id, signedLatestPart(v), v.signature)) out.set(id, v);
+      else if (v && !latestEntryProblem(v) && !this.rejection('latest', id, signedLatestPart(v), v.signature))
+        out.set(id, v);
       else if (v) untrusted?.add(id);
     });
     return out;
@@ -255,9 +286,13 @@ export class MetadataStore {
       prefixed.map(async (k) => {
         const raw = byKey.get(k);
         if (raw === undefined) return undefined;
-        // Plain JSON (what these entries hold) parses directly; anything else goes through Keyv.
-        if (!raw.includes(':base64:')) return (JSON.parse(raw) as { value?: T }).value;
-        const data = await this.keys.deserializeData<T>(raw);
+        // Plain JSON (what these entries hold) parses directly; anything else goes through Keyv. A row
+        // that parses as neither is a bad hint: the caller drops it (see `latest`).
+        if (!raw.includes(':base64:')) {
+          const row = parseRow<T>(raw);
+          return typeof row === 'string' ? (MALFORMED as T) : row.value;
+        }
+        const data = await this.keys.deserializeData<T>(raw).catch(() => ({ value: MALFORMED as T }));
         return data?.value as T | undefined;
       }),
     );
